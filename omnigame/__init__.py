@@ -1,0 +1,19 @@
+"""omnigame: per-object RGBA layers with their effects, by coordination games.
+
+Public API:
+    decompose(video, masks=None, out_dir=None, **options) -> Layers
+    test_time_train(model, video, config, run_dir) -> TrainResult
+    pretrain(videos, model_config, config, run_dir) -> (model, TrainResult)
+"""
+from .api import decompose, make_config, pretrain, test_time_train
+from .config import (ClipConfig, DecomposeConfig, InputConfig, LossConfig, MaskScheduleConfig,
+                     ModelConfig, TrainConfig)
+from .layers import Layers
+from .model import OmnigameModel
+from .readers import read_input
+from .video import InputError, Video
+
+__version__ = "0.1.0"
+__all__ = ["decompose", "test_time_train", "pretrain", "make_config", "Layers", "Video",
+           "InputError", "OmnigameModel", "read_input", "ModelConfig", "TrainConfig",
+           "ClipConfig", "LossConfig", "MaskScheduleConfig", "InputConfig", "DecomposeConfig"]

@@ -1,0 +1,173 @@
+"""The public verbs: decompose a video, test-time train a model, pretrain one.
+
+    layers = omnigame.decompose("my_clip/", out_dir="my_clip_layers", steps=300)
+
+`decompose` reads the video and masks, estimates the background, test-time trains the model
+on this one video and decodes layers for every frame at the input resolution.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from .background import median_background
+from .checkpoint import load_checkpoint, model_from_checkpoint
+from .clips import ClipDataset
+from .config import DecomposeConfig, ModelConfig, TrainConfig, pretrain_defaults
+from .data import PreparedVideo, check_long_enough, model_size, prepare
+from .inference import infer_layers
+from .layers import Layers
+from .model import OmnigameModel
+from .output import build_layers, check_out_dir, write_result
+from .readers import read_input
+from .training import TrainResult, train
+from .video import Video
+
+log = logging.getLogger(__name__)
+
+# Keyword shortcuts of decompose(); any other field is reachable as a dotted key,
+# e.g. decompose(v, **{"train.clip.gap": 2}).
+SHORTCUTS = {"steps": "train.steps", "batch_size": "train.batch_size", "lr": "train.lr",
+             "seed": "train.seed", "size": "input.size", "keep_aspect": "input.keep_aspect",
+             "progress": "train.progress"}
+
+
+def make_config(config: Optional[DecomposeConfig] = None, **options: Any) -> DecomposeConfig:
+    """Apply keyword options to a DecomposeConfig; unknown or mistyped options fail at once."""
+    conf = OmegaConf.structured(config or DecomposeConfig())
+    for key, value in options.items():
+        path = SHORTCUTS.get(key, key)
+        if OmegaConf.select(conf, path, default="<missing>") == "<missing>":
+            raise TypeError(f"unknown option '{key}'; use one of {sorted(SHORTCUTS)} or a field "
+                            f"of DecomposeConfig such as 'init', 'detail_transfer', "
+                            f"'train.clip.gap'")
+        OmegaConf.update(conf, path, list(value) if isinstance(value, tuple) else value,
+                         merge=False)
+    return OmegaConf.to_object(conf)
+
+
+def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
+              out_dir: Optional[Union[str, Path]] = None, *,
+              config: Optional[DecomposeConfig] = None, **options: Any) -> Layers:
+    """Split a video into one RGBA layer per object (with its effects) and a background.
+
+    video: an Omnimatte folder (rgb/, mask/NN/), a folder holding input_video.mp4 and
+        mask_NN.mp4, a frames folder or a video file, or a `Video`.
+    masks: one mask video or mask folder per object, when `video` does not hold them.
+    out_dir: where to write the result (see omnigame.output); None writes nothing.
+    options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
+        DecomposeConfig (init, detail_transfer, preview, overwrite, device, batch_frames) or
+        dotted keys; or pass a whole `config`.
+    """
+    cfg = make_config(config, **options)
+    out = Path(out_dir) if out_dir is not None else None
+    check_out_dir(out, cfg.overwrite)
+    vid = video if isinstance(video, Video) else read_input(video, masks, cfg.input.mask_threshold)
+    check_long_enough(vid.num_frames, cfg.train.clip, vid.source)
+    background, unseen = _background(vid, cfg)
+    size = model_size(vid.size, cfg.input.size, cfg.input.keep_aspect)
+    prepared = prepare(vid, background, size)
+    model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
+    metrics = {"frames": vid.num_frames, "objects": vid.num_objects,
+               "model_size": list(size), "background_unseen_fraction": unseen}
+    with _run_dir(out, cfg.overwrite) as run_dir:
+        result = test_time_train(model, prepared, cfg.train, run_dir, cfg.device)
+    start = time.perf_counter()
+    rgba = infer_layers(model, prepared, cfg.train.clip, cfg.batch_frames, cfg.device,
+                        cfg.train.progress)
+    metrics.update(ttt_steps=result.steps, ttt_seconds=round(result.seconds, 2),
+                   inference_seconds=round(time.perf_counter() - start, 2))
+    layers = build_layers(rgba, vid, background, cfg.detail_transfer)
+    metrics["reconstruction_psnr"] = psnr(layers.reconstruction, vid.frames)
+    layers.metrics = metrics
+    log.info("reconstruction PSNR %.2f dB", metrics["reconstruction_psnr"])
+    if out is not None:
+        write_result(layers, vid, out, OmegaConf.to_yaml(OmegaConf.structured(cfg)), cfg.preview)
+    return layers
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two uint8 arrays, capped at 100 dB for identical inputs."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 100.0 if mse == 0 else float(min(100.0, 10 * np.log10(255.0 ** 2 / mse)))
+
+
+def _background(vid: Video, cfg: DecomposeConfig) -> Tuple[np.ndarray, float]:
+    if vid.background is not None:
+        return vid.background, 0.0
+    return median_background(vid.frames, vid.masks, cfg.input.max_background_frames)
+
+
+class _run_dir:
+    """out_dir/train (kept, so an interrupted run resumes) or a temporary folder."""
+
+    def __init__(self, out: Optional[Path], overwrite: bool):
+        self.out, self.tmp = out, None
+        if out is not None and overwrite and (out / "metrics.json").exists():
+            shutil.rmtree(out / "train", ignore_errors=True)
+
+    def __enter__(self) -> Path:
+        if self.out is not None:
+            return self.out / "train"
+        self.tmp = tempfile.TemporaryDirectory(prefix="omnigame-")
+        return Path(self.tmp.name)
+
+    def __exit__(self, *exc):
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+def initial_model(init: str, model_cfg: ModelConfig, size) -> OmnigameModel:
+    """'scratch' (random weights), 'pretrained' (the shipped model) or a checkpoint path."""
+    if init == "scratch":
+        return OmnigameModel(replace(model_cfg, image_size=list(size)))
+    if init == "pretrained":
+        from .pretrained import load_pretrained
+        return load_pretrained(image_size=size)
+    path = Path(init)
+    if not path.exists():
+        raise FileNotFoundError(f"init='{init}': no such checkpoint; use 'scratch', "
+                                f"'pretrained' or the path of a checkpoint.pt")
+    return model_from_checkpoint(load_checkpoint(path), image_size=size)
+
+
+def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
+                    config: TrainConfig = TrainConfig(), run_dir=None,
+                    device="cpu") -> TrainResult:
+    """Fine-tune `model` in place on one video (resumes from run_dir/checkpoint.pt)."""
+    if isinstance(video, Video):
+        bg = video.background if video.background is not None else median_background(
+            video.frames, video.masks)[0]
+        video = prepare(video, bg, model.config.image_size)
+    check_long_enough(video.num_frames, config.clip)
+    data = ClipDataset([video], config.clip, video.frames.shape[-2:], config.seed,
+                       config.crop_prob)
+    if run_dir is None:
+        with tempfile.TemporaryDirectory(prefix="omnigame-") as tmp:
+            return train(model, data, config, tmp, "ttt", device)
+    return train(model, data, config, run_dir, "ttt", device)
+
+
+def pretrain(videos: Sequence[Video], model_config: ModelConfig = ModelConfig(),
+             config: Optional[TrainConfig] = None, run_dir="runs/pretrain",
+             device="cpu") -> Tuple[OmnigameModel, TrainResult]:
+    """Train a model from random weights over many videos (e.g. a synthetic scene stream).
+
+    config defaults to the seed's pretraining numbers (`pretrain_defaults()`).
+    Resumes from run_dir/checkpoint.pt when it exists.
+    """
+    config = config or pretrain_defaults()
+    model = OmnigameModel(model_config)
+    data = ClipDataset(videos, config.clip, model_config.image_size, config.seed,
+                       config.crop_prob)
+    result = train(model, data, config, run_dir, "pretrain", device)
+    return model, result

@@ -1,0 +1,56 @@
+"""The static background L^0: per-channel median over frames of pixels outside all masks.
+
+Seed section 4: the valid pixels of a frame are those with sum_i M_t^i = 0. A pixel that some
+object covers in every frame has no observation; it is filled from its surroundings
+(push-pull interpolation) and the share of such pixels is reported, since the layers will
+have to explain whatever the fill gets wrong.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+log = logging.getLogger(__name__)
+
+
+def median_background(frames: np.ndarray, masks: np.ndarray,
+                      max_frames: int = 200) -> Tuple[np.ndarray, float]:
+    """frames (N, H, W, 3) uint8, masks (L, N, H, W) bool -> background (H, W, 3) uint8 and
+    the fraction of pixels never seen outside a mask (filled by interpolation)."""
+    N = frames.shape[0]
+    pick = np.unique(np.linspace(0, N - 1, min(N, max_frames)).round().astype(int))
+    x = torch.from_numpy(frames[pick]).float()  # (n, H, W, 3)
+    covered = torch.from_numpy(masks[:, pick].any(axis=0))  # (n, H, W)
+    x[covered] = float("nan")
+    bg = torch.nanmedian(x, dim=0).values  # (H, W, 3), NaN where never uncovered
+    known = ~torch.isnan(bg[..., 0])
+    unseen = 1.0 - known.float().mean().item()
+    if unseen > 0:
+        log.info("background: %.2f%% of pixels are covered in every frame; filled from "
+                 "their surroundings", 100 * unseen)
+        if not known.any():
+            bg = x.nan_to_num(0).mean(0)
+        else:
+            filled = fill_holes(bg.nan_to_num(0).permute(2, 0, 1), known[None].float())
+            bg = filled.permute(1, 2, 0)
+    return bg.round().clamp(0, 255).to(torch.uint8).numpy(), unseen
+
+
+def fill_holes(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """Push-pull fill: image (C, H, W), known (1, H, W) in {0, 1} -> (C, H, W), known pixels kept.
+
+    Averages of known pixels at ever coarser scales flow back into the holes, so a hole takes
+    the colour of its nearest surroundings rather than a global mean.
+    """
+    if bool(known.min() > 0) or min(image.shape[1:]) < 2:
+        return image
+    weighted = F.avg_pool2d((image * known)[None], 2, ceil_mode=True)[0]
+    weight = F.avg_pool2d(known[None], 2, ceil_mode=True)[0]
+    coarse = fill_holes(weighted / weight.clamp_min(1e-8), (weight > 0).float())
+    up = F.interpolate(coarse[None], size=image.shape[1:], mode="bilinear",
+                       align_corners=False)[0]
+    return image * known + up * (1.0 - known)

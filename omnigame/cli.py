@@ -1,0 +1,75 @@
+"""Hydra entry points (installed as console scripts). The only modules that touch Hydra.
+
+    omnigame-decompose [video=...] [masks=[...]] [out_dir=...] [preset=cpu|paper|reference|tiny]
+    omnigame-pretrain [pretrain_preset=cpu|paper|tiny] [out_dir=...] [data=synthetic|<folder>]
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from .config import DecomposeJob, PretrainJob, register_configs
+
+log = logging.getLogger("omnigame")
+register_configs()
+
+
+def default_scene(folder: Path) -> Path:
+    """Generate the built-in demo: a scene with objects casting shadows, written to `folder`."""
+    from synthetic_scenes import SceneConfig, generate_scene, write_scene
+    if not (folder / "rgb").is_dir():
+        config = SceneConfig(num_frames=24, min_objects=2, max_objects=2, effects=["shadow"])
+        write_scene(generate_scene(config, seed=0), folder)
+    return folder
+
+
+@hydra.main(config_path="conf", config_name="decompose", version_base="1.3")
+def decompose_main(cfg: DictConfig) -> None:
+    from .api import decompose
+    job: DecomposeJob = OmegaConf.to_object(cfg)
+    out_dir = Path(job.out_dir)
+    video = job.video
+    if video is None:
+        video = default_scene(out_dir.parent / (out_dir.name + "_input"))
+        log.info("no video given: decomposing the built-in generated scene %s", video)
+    layers = decompose(video, job.masks or None, out_dir, config=job)
+    log.info("wrote %s", out_dir)
+    print(json.dumps(layers.metrics, indent=2))
+
+
+@hydra.main(config_path="conf", config_name="pretrain", version_base="1.3")
+def pretrain_main(cfg: DictConfig) -> None:
+    from .api import pretrain
+    from .readers import read_input
+    job: PretrainJob = OmegaConf.to_object(cfg)
+    if job.data == "synthetic":
+        from synthetic_scenes import SceneConfig, SceneDataset
+        size = list(job.scene_size)
+        videos = SceneDataset(SceneConfig(height=size[0], width=size[1]), seed=job.train.seed)
+    else:
+        folders = sorted(p for p in Path(job.data).iterdir() if (p / "rgb").is_dir())
+        if not folders:
+            raise SystemExit(f"{job.data}: no scene folders (with rgb/ and mask/) inside")
+        videos = _LazyVideos(folders, read_input)
+    _, result = pretrain(videos, job.model, job.train, job.out_dir, job.device)
+    log.info("pretrained %d steps in %.0f s; checkpoint %s", result.steps, result.seconds,
+             result.checkpoint)
+
+
+class _LazyVideos:
+    """Scene folders read on first use (and kept: a few hundred small scenes fit in memory)."""
+
+    def __init__(self, folders, reader):
+        self.folders, self.reader, self.cache = folders, reader, {}
+
+    def __len__(self) -> int:
+        return len(self.folders)
+
+    def __getitem__(self, i: int):
+        if i not in self.cache:
+            self.cache[i] = self.reader(self.folders[i])
+        return self.cache[i]

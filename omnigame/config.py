@@ -1,0 +1,149 @@
+"""Typed configuration: every knob of omnigame lives in one of these dataclasses.
+
+The dataclasses are registered with Hydra's ConfigStore so that a misspelt key in a YAML file or
+on the command line fails at once. Library functions take these dataclasses (never a DictConfig);
+only the thin entry points in `omnigame.cli` touch Hydra.
+
+Numbers follow the spec (seed 001, "the paper") unless a field says otherwise; the reference
+implementation's numbers, where they differ, are in `conf/preset/reference.yaml`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class ModelConfig:
+    """Architecture (seed section 1). The constructor signature of `OmnigameModel` is this."""
+
+    image_size: List[int] = field(default_factory=lambda: [128, 224])  # H, W the tables are sized for
+    encoder_channels: List[int] = field(default_factory=lambda: [64, 128, 256, 256])
+    decoder_channels: List[int] = field(default_factory=lambda: [256, 128, 64, 64])
+    pos_dims: List[int] = field(default_factory=lambda: [96, 96, 64])  # x, y, t; sums to width
+    max_frames: int = 10
+    heads: int = 4
+    layers: int = 2
+    mlp_ratio: int = 4
+    dropout: float = 0.1
+    # The reference concatenates the image encoder's first block into the decoder. Only hidden
+    # frames are decoded, and a hidden frame's skip is the encoding of a blank image, so it
+    # carries no picture content: off by default (the seed's architecture).
+    skip: bool = False
+
+
+@dataclass
+class ClipConfig:
+    """How training clips are cut (reference: T=5 frames, 3 apart, 3 hidden)."""
+
+    length: int = 5
+    gap: int = 3
+    hidden: int = 3
+    # random: hidden frames drawn at random (reference scripts, both stages);
+    # predict: last `hidden` frames hidden; inpaint: middle frames hidden.
+    hide_mode: str = "random"
+
+
+@dataclass
+class MaskScheduleConfig:
+    """lambda_m: starts at `initial`, times `factor` at each decay point.
+
+    Decay point i is at_steps[i], or at_fractions[i] * total steps; given both, the smaller.
+    Seed: pretraining 1.0 with decays at 1k and 2k steps; TTT 0.1 with decays at 0.1N and 0.2N.
+    """
+
+    initial: float = 0.1
+    factor: float = 0.1
+    at_steps: List[int] = field(default_factory=list)
+    at_fractions: List[float] = field(default_factory=lambda: [0.1, 0.2])
+
+
+@dataclass
+class LossConfig:
+    """Weights of the self-supervised objective (seed section 2)."""
+
+    sparsity_weight: float = 0.05  # lambda_r
+    sparsity_gamma: float = 1.0  # weight of the L1 part next to the smooth L0
+    sparsity_sharpness: float = 5.0  # Phi_0(a) = 2 sigmoid(5a) - 1
+    overlap_weight: float = 0.1  # reconstruction weight where two or more masks overlap
+    mask: MaskScheduleConfig = field(default_factory=MaskScheduleConfig)
+
+
+@dataclass
+class TrainConfig:
+    """One step-based loop serves pretraining and test-time training (TTT)."""
+
+    steps: int = 300
+    batch_size: int = 4
+    lr: float = 5e-4
+    weight_decay: float = 1e-4  # reference (optax default); PyTorch's default would be 1e-2
+    clip: ClipConfig = field(default_factory=ClipConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    crop_prob: float = 0.8  # probability of the reference's <=10% random zoom per clip
+    seed: int = 0
+    log_every: int = 10
+    image_every: int = 100
+    checkpoint_every: int = 100
+    num_workers: int = 0
+    progress: bool = True
+
+
+def pretrain_defaults() -> TrainConfig:
+    """The seed's pretraining numbers: lr 1e-3, lambda_m = 1 decayed x0.1 at 1k and 2k steps."""
+    return TrainConfig(steps=3000, lr=1e-3, loss=LossConfig(mask=MaskScheduleConfig(
+        initial=1.0, at_steps=[1000, 2000], at_fractions=[])))
+
+
+@dataclass
+class InputConfig:
+    """How a user's video is read and resized for the model."""
+
+    size: List[int] = field(default_factory=lambda: [128, 224])  # model H, W (multiples of 16)
+    keep_aspect: bool = False  # if True, H follows the video's aspect at width size[1]
+    mask_threshold: float = 0.5  # fraction of full scale; mask videos are lossy
+    max_background_frames: int = 200  # frames sampled for the median background
+
+
+@dataclass
+class DecomposeConfig:
+    """Everything `omnigame.decompose` needs besides the video itself."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    input: InputConfig = field(default_factory=InputConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    init: str = "scratch"  # 'scratch', 'pretrained', or a checkpoint path
+    detail_transfer: bool = False
+    preview: bool = True
+    overwrite: bool = False
+    device: str = "cpu"
+    batch_frames: int = 8  # frames decoded per forward pass at inference
+
+
+@dataclass
+class DecomposeJob(DecomposeConfig):
+    """The `omnigame-decompose` command: a DecomposeConfig plus where to read and write."""
+
+    video: Optional[str] = None  # None: a built-in generated scene with shadows
+    masks: List[str] = field(default_factory=list)
+    out_dir: Optional[str] = None
+
+
+@dataclass
+class PretrainJob:
+    """The `omnigame-pretrain` command."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=pretrain_defaults)
+    data: str = "synthetic"  # 'synthetic' (streamed scenes) or a folder of scene folders
+    scene_size: List[int] = field(default_factory=lambda: [128, 224])
+    out_dir: str = "runs/pretrain"
+    device: str = "cpu"
+
+
+def register_configs() -> None:
+    """Make the dataclasses the schemas of the YAML files in conf/."""
+    cs = ConfigStore.instance()
+    cs.store(name="decompose_schema", node=DecomposeJob)
+    cs.store(name="pretrain_schema", node=PretrainJob)

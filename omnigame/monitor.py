@@ -1,0 +1,55 @@
+"""TensorBoard logging: loss curves every step, image panels every `image_every` steps."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .compositing import composite
+from .config import TrainConfig
+from .data import Batch
+
+
+def checkerboard(H: int, W: int, cell: int = 8) -> torch.Tensor:
+    """(3, H, W) light/dark grey checks: where a layer is transparent, one sees them."""
+    y = torch.arange(H)[:, None] // cell
+    x = torch.arange(W)[None, :] // cell
+    return (0.6 + 0.3 * ((x + y) % 2)).float().expand(3, H, W)
+
+
+def over_checkerboard(rgba: torch.Tensor) -> torch.Tensor:
+    """rgba (..., 4, H, W) -> (..., 3, H, W)."""
+    H, W = rgba.shape[-2:]
+    alpha = rgba[..., 3:, :, :]
+    return rgba[..., :3, :, :] * alpha + checkerboard(H, W).to(rgba) * (1 - alpha)
+
+
+class Monitor:
+    """Writes to run_dir/tensorboard; `tensorboard --logdir <run_dir>` shows it."""
+
+    def __init__(self, log_dir: Path, cfg: TrainConfig):
+        from torch.utils.tensorboard import SummaryWriter  # imported late: it is slow to load
+        self.writer = SummaryWriter(str(log_dir))
+        self.cfg = cfg
+
+    def scalars(self, row: dict, step: int) -> None:
+        for key, value in row.items():
+            if key != "step":
+                self.writer.add_scalar(f"train/{key}", value, step)
+
+    def panels(self, batch: Batch, rgba: torch.Tensor, hidden: torch.Tensor, step: int) -> None:
+        """First clip, first hidden frame: input | masks | layers | alpha | reconstruction."""
+        k = hidden[0, 0]
+        layers = rgba[0, :, 0].float().cpu()  # (L, 4, H, W)
+        recon = composite(rgba[:1, :, :1], batch.background[:1, k][:, None],
+                          batch.order[:1, k][:, None], batch.object_valid[:1])[0, 0]
+        row = [batch.frames[0, k].cpu()]
+        row += [batch.masks[0, l, k].cpu().expand(3, -1, -1) for l in range(layers.shape[0])]
+        row += list(over_checkerboard(layers))
+        row += [a.expand(3, -1, -1) for a in layers[:, 3:]]
+        row.append(recon.cpu())
+        self.writer.add_image("panels/input|masks|layers|alpha|recon",
+                              torch.cat(row, dim=2).clamp(0, 1), step)
+
+    def close(self) -> None:
+        self.writer.close()

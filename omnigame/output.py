@@ -1,0 +1,167 @@
+"""Turning model-size layers into a `Layers` result at the input resolution, and writing it.
+
+Output folder:
+    layers/<object>/<frame>.png   RGBA layer of each object in each frame (input resolution)
+    background.png                the background (background/<frame>.png if it moves)
+    reconstruction/<frame>.png    all layers composited back-to-front over the background
+    preview.mp4                   input | layers over a checkerboard | alpha | reconstruction
+    config.yaml                   the resolved configuration of the run
+    metrics.json                  figures measured on the run (written last: marks completion)
+    train/                        checkpoint and TensorBoard logs of test-time training
+Everything is written into a hidden staging folder first and moved into place at the end, so
+an interrupted run never leaves a half-written result that looks finished.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Optional
+
+import imageio.v3 as iio
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .layers import Layers
+from .video import Video
+
+RESULT_ENTRIES = ("layers", "background.png", "background", "reconstruction", "preview.mp4",
+                  "config.yaml", "metrics.json")
+
+
+def upsample_layers(rgba: torch.Tensor, size) -> torch.Tensor:
+    """(L, N, 4, h, w) float -> (L, N, 4, H, W) float, bilinear, one frame batch at a time."""
+    L, N = rgba.shape[:2]
+    if tuple(rgba.shape[-2:]) == tuple(size):
+        return rgba
+    flat = rgba.reshape(L * N, 4, *rgba.shape[-2:])
+    up = torch.cat([F.interpolate(c, size=tuple(size), mode="bilinear", align_corners=False)
+                    for c in flat.split(32)])
+    return up.clamp(0, 1).view(L, N, 4, *size)
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    return (x.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+
+def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tensor,
+                    order: torch.Tensor) -> torch.Tensor:
+    """Omnimatte-style detail transfer (reference s.6), at the input resolution.
+
+    rgba (L, N, 4, H, W); frames, recon (N, 3, H, W); order (N, L) back-to-front. The residual
+    frame - recon is added to each layer's colour, weighted by how visible that layer is
+    (1 - union of the alphas in front of it), front to back. Alpha is unchanged.
+    """
+    out = rgba.clone()
+    residual = frames - recon
+    for n in range(rgba.shape[1]):
+        covered = torch.zeros_like(frames[n, :1])
+        for obj in order[n].flip(0).tolist():  # front to back
+            alpha = rgba[obj, n, 3:]
+            out[obj, n, :3] = (rgba[obj, n, :3] + (1 - covered) * residual[n]).clamp(0, 1)
+            covered = covered + (1 - covered) * alpha
+    return out
+
+
+def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
+                 detail: bool) -> Layers:
+    """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution."""
+    N, H, W, _ = video.frames.shape
+    rgba = upsample_layers(rgba_small, (H, W))
+    bg = np.broadcast_to(background, (N, H, W, 3)) if background.ndim == 3 else background
+    order = torch.from_numpy(video.order)
+    layers = Layers(to_uint8(rgba.permute(0, 1, 3, 4, 2)), np.ascontiguousarray(bg),
+                    np.zeros_like(video.frames), video.order, list(video.object_names), video.fps)
+    layers.reconstruction = layers.composite()
+    if detail:
+        frames = torch.from_numpy(video.frames).permute(0, 3, 1, 2).float() / 255
+        recon = torch.from_numpy(layers.reconstruction).permute(0, 3, 1, 2).float() / 255
+        rgba = transfer_detail(rgba, frames, recon, order)
+        layers.rgba = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+        layers.reconstruction = layers.composite()
+    return layers
+
+
+def write_result(layers: Layers, video: Video, out_dir: Path, config_yaml: str,
+                 preview: bool = True) -> None:
+    """Write every output file into a staging folder, then move them into out_dir."""
+    stage = out_dir / ".staging"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    for i, name in enumerate(layers.object_names):
+        _write_frames(stage / "layers" / name, layers.rgba[i], video.frame_names)
+    static = bool((layers.background == layers.background[:1]).all())
+    if static:
+        iio.imwrite(stage / "background.png", layers.background[0])
+    else:
+        _write_frames(stage / "background", layers.background, video.frame_names)
+    _write_frames(stage / "reconstruction", layers.reconstruction, video.frame_names)
+    if preview:
+        write_preview(stage / "preview.mp4", video.frames, layers)
+    (stage / "config.yaml").write_text(config_yaml)
+    (stage / "metrics.json").write_text(json.dumps(layers.metrics, indent=2, sort_keys=True))
+    for entry in RESULT_ENTRIES:  # metrics.json is last: its presence marks a finished run
+        if (stage / entry).exists():
+            _replace(stage / entry, out_dir / entry)
+    shutil.rmtree(stage, ignore_errors=True)
+    layers.out_dir = str(out_dir)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    if dst.is_dir():
+        shutil.rmtree(dst)
+    os.replace(src, dst)
+
+
+def _write_frames(folder: Path, images: np.ndarray, names) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for img, name in zip(images, names):
+        iio.imwrite(folder / f"{name}.png", img)
+
+
+def preview_frames(frames: np.ndarray, layers: Layers, max_height: int = 240):
+    """Yield preview rows: input | each layer over a checkerboard | alpha | reconstruction."""
+    N, H, W, _ = frames.shape
+    scale = min(1.0, max_height / H)
+    h, w = (int(H * scale) // 2) * 2, (int(W * scale) // 2) * 2
+    board = None
+    for n in range(N):
+        tiles = [frames[n]]
+        rgba = torch.from_numpy(layers.rgba[:, n]).permute(0, 3, 1, 2).float() / 255
+        if board is None:
+            from .monitor import checkerboard
+            board = checkerboard(H, W, cell=max(4, H // 24))
+        over = rgba[:, :3] * rgba[:, 3:] + board * (1 - rgba[:, 3:])
+        tiles += list(to_uint8(over.permute(0, 2, 3, 1)))
+        tiles += [np.repeat(layers.rgba[l, n, :, :, 3:], 3, axis=2) for l in range(len(rgba))]
+        tiles.append(layers.reconstruction[n])
+        row = torch.from_numpy(np.concatenate(tiles, axis=1)).permute(2, 0, 1)[None].float()
+        row = F.interpolate(row, size=(h, w * len(tiles)), mode="area")
+        yield row[0].permute(1, 2, 0).round().to(torch.uint8).numpy()
+
+
+def write_preview(path: Path, frames: np.ndarray, layers: Layers) -> None:
+    with iio.imopen(path, "w", plugin="pyav") as out:
+        out.init_video_stream("libx264", fps=layers.fps)
+        for row in preview_frames(frames, layers):
+            out.write_frame(row)
+
+
+def check_out_dir(out_dir: Optional[Path], overwrite: bool) -> None:
+    """Refuse to silently replace a finished result or write into a folder of other files.
+
+    A folder holding only an interrupted run (train/ without metrics.json) is resumed.
+    """
+    if out_dir is None or not out_dir.exists() or overwrite:
+        return
+    if (out_dir / "metrics.json").exists():
+        raise FileExistsError(f"{out_dir} already holds a finished result (metrics.json); "
+                              f"choose another out_dir or pass overwrite=True")
+    # Hydra's own records (.hydra/, <job>.log, <out>_input/) may already be there.
+    others = [p.name for p in out_dir.iterdir()
+              if p.name != "train" and not p.name.startswith(".") and p.suffix != ".log"]
+    if others:
+        raise FileExistsError(f"{out_dir} is not empty ({', '.join(sorted(others)[:5])}); "
+                              f"choose a new or empty out_dir, or pass overwrite=True")

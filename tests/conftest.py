@@ -1,0 +1,44 @@
+"""Shared fixtures: a tiny model configuration and tiny videos that are built, not downloaded."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from omnigame.config import ModelConfig
+from omnigame.video import Video
+
+
+def tiny_model_config(size=(32, 48), skip=False) -> ModelConfig:
+    """Same architecture, narrow channels: fast enough for unit tests."""
+    return ModelConfig(image_size=list(size), encoder_channels=[8, 16, 32, 32],
+                       decoder_channels=[32, 16, 8, 8], pos_dims=[12, 12, 8], skip=skip)
+
+
+def textured_background(H: int, W: int) -> np.ndarray:
+    yy, xx = np.mgrid[:H, :W]
+    bg = np.stack([120 + 60 * np.sin(xx / 7.0), 100 + 50 * np.cos(yy / 5.0),
+                   90 + 40 * np.sin((xx + yy) / 9.0)], -1)
+    return bg.clip(0, 255).astype(np.uint8)
+
+
+def disc_video(N=16, H=32, W=48, objects=2, seed=0) -> Video:
+    """Discs moving over a textured background; masks are exact."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:H, :W]
+    bg = textured_background(H, W)
+    frames = np.repeat(bg[None], N, 0).copy()
+    masks = np.zeros((objects, N, H, W), bool)
+    for o in range(objects):
+        x0, y0, vx = rng.uniform(5, W - 5), rng.uniform(5, H - 5), rng.uniform(-1, 1)
+        colour = rng.integers(0, 255, 3)
+        for t in range(N):
+            disc = (xx - x0 - vx * t) ** 2 + (yy - y0) ** 2 < (min(H, W) / 6) ** 2
+            masks[o, t] = disc
+            frames[t][disc] = colour
+    order = np.tile(np.arange(objects), (N, 1))
+    return Video(frames, masks, order, background=bg, fps=12.0)
+
+
+@pytest.fixture
+def tiny_config():
+    return tiny_model_config()
