@@ -3,8 +3,9 @@ import math
 
 import numpy as np
 import pytest
+from scipy.ndimage import gaussian_filter
 
-from omnigame import metrics
+from omnigame import metrics, warping
 
 H, W = 32, 48
 GREY = 128
@@ -215,3 +216,58 @@ def test_association_accuracy_half_shadow(dtype):
         pred, true = (np.round(x * 255).astype(np.uint8) for x in (pred, true))
     out = metrics.association_accuracy(pred, true, masks)
     assert out["per_object"][0] == pytest.approx(1 - half.sum() / SHADOW.sum(), abs=1e-6)
+
+
+# --------------------------------------------------------------------------- warping error
+
+def moving_square(rgb=(255, 255, 255), alpha=255, n=3, h=8, w=16, step=2):
+    """(n, h, w, 4) uint8: a 4x4 square starting at column 1, moving `step` px right per frame."""
+    video = np.zeros((n, h, w, 4), np.uint8)
+    for t in range(n):
+        video[t, 2:6, 1 + step * t:5 + step * t] = (*rgb, alpha)
+    return video
+
+
+def constant_flow(n, h, w, dy, dx):
+    flow = np.zeros((n - 1, 2, h, w), np.float32)
+    flow[:, 0], flow[:, 1] = dy, dx
+    return flow
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_warping_error_known_shift(dtype):
+    video = moving_square()
+    if dtype != np.uint8:
+        video = video.astype(dtype) / 255
+    matching = constant_flow(3, 8, 16, 0, 2)
+    assert warping.warping_error(video, matching) == pytest.approx(0.0, abs=1e-9)
+    # zero flow: per pair, 4 columns x 4 rows = 16 of 128 pixels differ by 1 in all 4 channels
+    assert warping.warping_error(video, constant_flow(3, 8, 16, 0, 0)) == pytest.approx(16 / 128)
+
+
+def test_warping_error_uses_premultiplied_colour():
+    video = moving_square(rgb=(255, 0, 0), alpha=128)
+    a = 128 / 255  # premultiplied (a, 0, 0, a): mean over 4 channels of a changed pixel is a / 2
+    assert warping.warping_error(video, constant_flow(3, 8, 16, 0, 0)) == pytest.approx(16 / 128 * a / 2)
+
+
+def test_warping_valid_pixels_bounds_and_consistency():
+    fwd = constant_flow(2, 8, 16, 0, 2)
+    valid = warping.valid_pixels(fwd)
+    assert valid[0, :, :14].all() and not valid[0, :, 14:].any()  # x + 2 must stay <= 15
+    assert warping.consistent(fwd, -fwd)[0, :, :14].all()
+    assert not warping.consistent(fwd, np.zeros_like(fwd)).any()  # |2|^2 > 0.01 * 4 + 0.5
+
+
+def test_estimated_flow_recovers_a_shift():
+    rng = np.random.default_rng(0)
+    texture = gaussian_filter(rng.random((32, 40)), 1.5)
+    texture = (255 * (texture - texture.min()) / np.ptp(texture)).astype(np.uint8)
+    frames = np.stack([np.roll(texture, 2 * t, axis=1) for t in range(3)])[..., None].repeat(3, -1)
+    flow = warping.estimate_flow(frames)
+    assert flow.shape == (2, 2, 32, 40)
+    assert np.median(flow[:, 1, 8:-8, 8:-8]) == pytest.approx(2.0, abs=0.25)
+    backward = warping.estimate_flow(frames, backward=True)
+    assert np.median(backward[:, 1, 8:-8, 8:-8]) == pytest.approx(-2.0, abs=0.25)
+    still = warping.warping_error(frames, np.zeros_like(flow))
+    assert warping.warping_error(frames, flow, backward) < 0.3 * still
