@@ -1,11 +1,14 @@
 """Metrics on constructed cases whose answers are known by hand."""
+import logging
 import math
 
 import numpy as np
 import pytest
+import scipy.linalg
+import torch
 from scipy.ndimage import gaussian_filter
 
-from omnigame import metrics, warping
+from omnigame import frechet, metrics, warping
 
 H, W = 32, 48
 GREY = 128
@@ -271,3 +274,68 @@ def test_estimated_flow_recovers_a_shift():
     assert np.median(backward[:, 1, 8:-8, 8:-8]) == pytest.approx(-2.0, abs=0.25)
     still = warping.warping_error(frames, np.zeros_like(flow))
     assert warping.warping_error(frames, flow, backward) < 0.3 * still
+
+
+# --------------------------------------------------------------------------- Fréchet distance / FVD
+
+def random_spd(d, seed):
+    a = np.random.default_rng(seed).normal(size=(d, d))
+    return a @ a.T + 0.1 * np.eye(d)
+
+
+def test_frechet_identical_is_zero():
+    mu, sigma = np.arange(4.0), random_spd(4, 0)
+    assert frechet.frechet_distance(mu, sigma, mu, sigma) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_scalar_and_diagonal_closed_form():
+    # N(1, 2^2) vs N(4, 0.5^2): (1 - 4)^2 + (2 - 0.5)^2
+    assert frechet.frechet_distance(np.array([1.0]), np.array([[4.0]]),
+                                    np.array([4.0]), np.array([[0.25]])) == pytest.approx(11.25)
+    mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
+    s1, s2 = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
+    expected = ((mu1 - mu2) ** 2).sum() + ((s1 - s2) ** 2).sum()
+    assert frechet.frechet_distance(mu1, np.diag(s1 ** 2), mu2, np.diag(s2 ** 2)) == pytest.approx(expected)
+
+
+def test_frechet_full_covariances_match_symmetric_formula():
+    s1, s2 = random_spd(3, 1), random_spd(3, 2)
+    root1 = scipy.linalg.sqrtm(s1).real
+    expected = np.trace(s1 + s2 - 2 * scipy.linalg.sqrtm(root1 @ s2 @ root1).real)
+    assert frechet.frechet_distance(np.zeros(3), s1, np.zeros(3), s2) == pytest.approx(expected, rel=1e-6)
+
+
+def test_frechet_singular_covariances():
+    zero = np.zeros((2, 2))
+    assert frechet.frechet_distance(np.zeros(2), zero, np.array([3.0, 4.0]), zero) == pytest.approx(25.0)
+
+
+class ChannelMean(torch.nn.Module):
+    def forward(self, x):  # (1, 3, T, H, W) -> (1, 3)
+        return x.mean(dim=(2, 3, 4))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("kind", ["torchscript", "export"])
+def test_fvd_with_a_saved_extractor(tmp_path, kind):
+    if kind == "torchscript":
+        path = str(tmp_path / "extractor.pt")
+        torch.jit.save(torch.jit.script(ChannelMean()), path)
+    else:
+        path = str(tmp_path / "extractor.pt2")
+        example = (torch.zeros(1, 3, 2, 4, 4),)
+        torch.export.save(torch.export.export(ChannelMean(), example), path)
+    colours = np.random.default_rng(0).integers(60, 190, (6, 3))
+    videos = [np.broadcast_to(c, (2, 4, 4, 3)).astype(np.uint8) for c in colours]
+    feats = frechet.features_from_torchscript(path, videos)
+    np.testing.assert_allclose(feats, colours / 127.5 - 1.0, atol=1e-6)
+    assert frechet.frechet_video_distance(videos, videos, path) == pytest.approx(0.0, abs=1e-6)
+    brighter = [v + 51 for v in videos]  # every feature moves by 51 / 127.5 = 0.4; covariance unchanged
+    assert frechet.frechet_video_distance(videos, brighter, path) == pytest.approx(3 * 0.4 ** 2, rel=1e-4)
+
+
+def test_fvd_without_extractor_is_none_and_says_why(caplog):
+    video = np.zeros((2, 4, 4, 3), np.uint8)
+    with caplog.at_level(logging.INFO, logger="omnigame.frechet"):
+        assert frechet.frechet_video_distance([video, video], [video, video]) is None
+    assert "I3D" in caplog.text
