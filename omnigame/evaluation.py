@@ -175,7 +175,7 @@ def ground_truth_metrics(layers: Layers, video: Video, gt: GroundTruth) -> Dict[
 
 def _fit_background(background: np.ndarray, n: int, size: tuple) -> np.ndarray:
     """(H', W', 3) image or (M, H', W', 3) video -> (n, H, W, 3) uint8: resized, looped/cut to n frames."""
-    bg = background[None] if background.ndim == 3 else background
+    bg = (background[None] if background.ndim == 3 else background)[..., :3]
     bg = bg[np.arange(n) % bg.shape[0]]
     if bg.shape[1:3] != tuple(size):
         logger.info("composition: resizing background %s to %s", bg.shape[1:3], tuple(size))

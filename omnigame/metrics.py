@@ -109,19 +109,20 @@ def effect_iou(rgba: np.ndarray, background: np.ndarray, gt_mask: np.ndarray,
     background: (H, W, 3) or (N, H, W, 3) uint8, the TRUE clean plate.
     gt_mask:    (N, H, W) uint8 true object+effect mask (soft grey 0..255).
     size:       None to evaluate at the given resolution, or (h, w) to resize all inputs bilinearly
-                first. The reference number is at (128, 128): it resizes the background and the
-                ground-truth mask to 128x128 and expects 128x128 predictions. Our bilinear resize may
-                differ slightly from the reference's image library when downscaling, so results are
-                bit-comparable only when the inputs already are 128x128.
+                first (the layer premultiplied). The reference number is at (128, 128): it resizes
+                the background and the ground-truth mask to 128x128 and expects 128x128 predictions.
+                Our bilinear resize may differ slightly from the reference's image library, so results
+                are bit-comparable only when the inputs already are 128x128 (then pass size=None).
     Returns the IoU in [0, 1]; nan (with a warning) when both D and G are empty.
     """
     rgba = rgba.astype(np.float64)
+    a = rgba[..., 3:] / 255.0
+    premultiplied = a * rgba[..., :3]
     bg = np.broadcast_to(background, rgba.shape[:-1] + (3,)).astype(np.float64)
     gt = gt_mask.astype(np.float64)
-    if size is not None:
-        rgba, bg, gt = (_resize_video(x, tuple(size)) for x in (rgba, bg, gt))
-    a = rgba[..., 3:] / 255.0
-    composite = a * rgba[..., :3] + (1.0 - a) * bg
+    if size is not None:  # premultiplied, so colour under alpha 0 does not bleed into edges
+        premultiplied, a, bg, gt = (_resize_video(x, tuple(size)) for x in (premultiplied, a, bg, gt))
+    composite = premultiplied + (1.0 - a) * bg
     d = (((composite - bg) ** 2).sum(-1) > threshold).astype(np.float64)
     g = gt / 255.0
     union = np.clip(d + g, 0.0, 1.0).sum()

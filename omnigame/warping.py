@@ -48,17 +48,21 @@ def warp(images: np.ndarray, flow: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     images: (T, H, W, C) float; flow: (T, 2, H, W) (dy, dx).
     Returns warped (T, H, W, C) float64 and in_bounds (T, H, W) bool (sample point inside the image).
     """
-    T, H, W, C = images.shape
-    yy, xx = np.mgrid[:H, :W].astype(np.float64)
+    y, x, in_bounds = _sample_points(flow)
     warped = np.empty(images.shape, np.float64)
-    in_bounds = np.empty((T, H, W), bool)
-    for t in range(T):
-        y, x = yy + flow[t, 0], xx + flow[t, 1]
-        in_bounds[t] = (y >= 0) & (y <= H - 1) & (x >= 0) & (x <= W - 1)
-        for c in range(C):
-            warped[t, ..., c] = map_coordinates(images[t, ..., c].astype(np.float64), [y, x],
+    for t in range(images.shape[0]):
+        for c in range(images.shape[-1]):
+            warped[t, ..., c] = map_coordinates(images[t, ..., c].astype(np.float64), [y[t], x[t]],
                                                 order=1, mode="nearest")
     return warped, in_bounds
+
+
+def _sample_points(flow: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(T, 2, H, W) flow -> sample rows y, columns x (T, H, W) float64 and in_bounds (T, H, W) bool."""
+    H, W = flow.shape[2:]
+    yy, xx = np.mgrid[:H, :W].astype(np.float64)
+    y, x = yy + flow[:, 0], xx + flow[:, 1]
+    return y, x, (y >= 0) & (y <= H - 1) & (x >= 0) & (x <= W - 1)
 
 
 def consistent(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -81,7 +85,7 @@ def _as_signal(video: np.ndarray) -> np.ndarray:
 
 def valid_pixels(flow: np.ndarray, backward_flow: Optional[np.ndarray] = None) -> np.ndarray:
     """(T, H, W) bool: forward flow samples inside the frame (and is consistent, if backward given)."""
-    _, in_bounds = warp(np.zeros(flow.shape[:1] + flow.shape[2:] + (1,)), flow)
+    _, _, in_bounds = _sample_points(flow)
     if backward_flow is None:
         return in_bounds
     return in_bounds & consistent(flow, backward_flow)

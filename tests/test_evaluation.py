@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from omnigame import report
 from omnigame.evaluation import evaluate, load_ground_truth
 from omnigame.layers import Layers
 from omnigame.video import Video
@@ -160,3 +161,24 @@ def test_shape_mismatch_is_refused(scene):
                   order=layers.order[:2])
     with pytest.raises(ValueError, match="frames, H, W"):
         evaluate(layers, small)
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "metrics.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with report.atomic_path(str(target)) as tmp:
+            with open(tmp, "w") as f:
+                f.write("half")
+            raise RuntimeError("crash while writing")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["metrics.json"]
+
+
+def test_markdown_table():
+    table = report.markdown_table({"a": {"b": 0.123456, "c": [1.0, float("nan")]},
+                                   "per_frame": list(range(20)), "fvd": None, "note": "x|y"})
+    lines = table.splitlines()
+    assert lines[:2] == ["| metric | value |", "|---|---|"]
+    assert "| a.b | 0.1235 |" in lines and "| a.c | 1, n/a |" in lines
+    assert "| per_frame | 20 values (see metrics.json) |" in lines
+    assert "| fvd | n/a |" in lines and "| note | x\\|y |" in lines
