@@ -69,12 +69,6 @@ def write_json(path: str, obj) -> None:
     write_text(path, json.dumps(jsonable(obj), indent=2, sort_keys=True) + "\n")
 
 
-def write_image(path: str, image: np.ndarray) -> None:
-    """(H, W, 3|4) uint8 -> PNG."""
-    with atomic_path(path) as tmp:
-        iio.imwrite(tmp, image)
-
-
 def write_video(path: str, frames: np.ndarray, fps: float) -> None:
     """(N, H, W, 3) uint8 -> H.264 mp4 (pyav). Odd sizes are edge-padded to even (yuv420p needs it)."""
     pad = ((0, 0), (0, frames.shape[1] % 2), (0, frames.shape[2] % 2), (0, 0))
