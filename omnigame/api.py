@@ -26,6 +26,7 @@ from .config import DecomposeConfig, ModelConfig, TrainConfig, pretrain_defaults
 from .data import PreparedVideo, check_long_enough, model_size, prepare
 from .inference import infer_layers
 from .layers import Layers
+from .metrics import psnr
 from .model import OmnigameModel
 from .output import build_layers, check_out_dir, write_result
 from .readers import read_input
@@ -93,12 +94,6 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     if out is not None:
         write_result(layers, vid, out, OmegaConf.to_yaml(OmegaConf.structured(cfg)), cfg.preview)
     return layers
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two uint8 arrays, capped at 100 dB for identical inputs."""
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return 100.0 if mse == 0 else float(min(100.0, 10 * np.log10(255.0 ** 2 / mse)))
 
 
 def _background(vid: Video, cfg: DecomposeConfig) -> Tuple[np.ndarray, float]:
