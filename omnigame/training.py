@@ -81,7 +81,10 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
     loader = torch.utils.data.DataLoader(
         data, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size,
                                                        cfg.steps * cfg.batch_size),
-        collate_fn=collate, num_workers=cfg.num_workers)
+        collate_fn=collate, num_workers=cfg.num_workers,
+        # Its own generator: otherwise creating the iterator draws from the global RNG that
+        # dropout uses, and a resumed run would drift from an uninterrupted one.
+        generator=torch.Generator().manual_seed(cfg.seed))
     monitor = Monitor(run_dir / "tensorboard", cfg)
     began = time.perf_counter()
     bar = tqdm(total=cfg.steps, initial=start, desc=stage, disable=not cfg.progress,

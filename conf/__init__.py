@@ -1,0 +1,1 @@
+"""Hydra configuration files of omnigame (installed as the package omnigame.conf)."""
