@@ -158,10 +158,14 @@ def _read_named_masks(folder: Path, names: List[str], size, threshold: float,
     if set(files) != set(names):
         raise InputError(f"{folder}: mask files do not match the frames{_missing_hint(names, list(files))}; "
                          f"give one mask per frame with the frame's file name")
-    masks = np.stack([read_image(files[n]).max(axis=2) >= threshold * 255 for n in names])
-    if masks.shape[1:] != tuple(size):
-        raise InputError(f"{folder}: mask size {masks.shape[1:]} differs from the frame size "
-                         f"{tuple(size)}; masks must match the frames pixel for pixel")
+    masks = []
+    for n in names:
+        img = read_image(files[n])
+        if img.shape[:2] != tuple(size):
+            raise InputError(f"{files[n]}: mask size {img.shape[:2]} differs from the frame size "
+                             f"{tuple(size)}; masks must match the frames pixel for pixel")
+        masks.append(img.max(axis=2) >= threshold * 255)
+    masks = np.stack(masks)
     if not allow_empty and not masks.any():
         raise InputError(f"{folder}: the mask is empty in every frame; each object needs a "
                          f"non-empty mask in at least one frame (white = object)")

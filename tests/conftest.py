@@ -42,3 +42,24 @@ def disc_video(N=16, H=32, W=48, objects=2, seed=0) -> Video:
 @pytest.fixture
 def tiny_config():
     return tiny_model_config()
+
+
+def shadow_video(N=16, H=64, W=64):
+    """One red disc walking right, casting a flat dark shadow below-right of it, outside its
+    mask, over a static textured background. Returns the video and the shadow masks (N, H, W)."""
+    yy, xx = np.mgrid[:H, :W]
+    bg = textured_background(H, W)
+    frames, masks, shadows = [], [], []
+    for t in range(N):
+        cx, cy = 12 + 2.5 * t, 0.4 * H
+        disc = (xx - cx) ** 2 + (yy - cy) ** 2 < (H / 8) ** 2
+        shadow = (((xx - cx - 8) / 12.0) ** 2 + ((yy - cy - 14) / 3.0) ** 2 < 1) & ~disc
+        img = bg.astype(np.float64)
+        img[shadow] *= 0.45
+        img[disc] = [220, 40, 40]
+        frames.append(img.round().astype(np.uint8))
+        masks.append(disc)
+        shadows.append(shadow)
+    video = Video(np.stack(frames), np.stack(masks)[None], np.zeros((N, 1), np.int64),
+                  background=bg, fps=12.0)
+    return video, np.stack(shadows)
