@@ -10,10 +10,11 @@ from .config import (ClipConfig, DecomposeConfig, InputConfig, LossConfig, MaskS
                      ModelConfig, TrainConfig)
 from .layers import Layers
 from .model import OmnigameModel
+from .pretrained import load_pretrained
 from .readers import read_input
 from .video import InputError, Video
 
 __version__ = "0.1.0"
-__all__ = ["decompose", "test_time_train", "pretrain", "make_config", "Layers", "Video",
+__all__ = ["decompose", "test_time_train", "pretrain", "make_config", "load_pretrained", "Layers", "Video",
            "InputError", "OmnigameModel", "read_input", "ModelConfig", "TrainConfig",
            "ClipConfig", "LossConfig", "MaskScheduleConfig", "InputConfig", "DecomposeConfig"]
