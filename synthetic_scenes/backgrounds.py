@@ -39,7 +39,7 @@ def sample_plate(rng: np.random.Generator, kinds: List[str], weights: List[float
     name = str(rng.choice(photo_names(split)))
     image, ids = photo_crop(name, rng, canvas, tint=True), [f"photo:{name}"]
     if kind == "ground":
-        floor, fid = random_texture(rng, split, (192, 192), photo_prob=0.5)
+        floor, fid = random_texture(rng, split, (128, 128), photo_prob=0.5)
         image = lay_floor(image, floor, horizon, rng)
         ids.append(fid)
     elif kind == "water":
@@ -59,8 +59,10 @@ def lay_floor(image: np.ndarray, floor: np.ndarray, horizon: float,
     v = focal / depth_px * floor.shape[0] / tiles * 0.25 + rng.uniform(0, floor.shape[0])
     u = (cols - wc * rng.uniform(0.3, 0.7)) * focal / depth_px / wc * floor.shape[1] / tiles
     u = np.broadcast_to(u, (hc, wc))
-    # far rows alias badly, so they fade into the floor's mean colour (haze)
-    smooth = ndimage.gaussian_filter(floor, (1.5, 1.5, 0))
+    # mirrored tiles wrap without seams; far rows alias badly, so they fade into haze
+    floor = np.concatenate([floor, floor[::-1]], axis=0)
+    floor = np.concatenate([floor, floor[:, ::-1]], axis=1)
+    smooth = ndimage.gaussian_filter(floor, (1.5, 1.5, 0), mode="wrap")
     coords = np.stack([np.broadcast_to(v, (hc, wc)), u])
     ground = np.stack([ndimage.map_coordinates(smooth[..., c], coords, order=1, mode="grid-wrap")
                        for c in range(3)], axis=-1)
