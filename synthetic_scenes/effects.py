@@ -38,7 +38,7 @@ def cast_shadow(alpha: np.ndarray, feet_y: np.ndarray, horizon: float, p: dict) 
     front, opacity, blur (pixels). Shadows lie on the ground only, below the horizon."""
     n, hc, wc = alpha.shape
     maps = shadow_maps(feet_y, p["compress"], p["shear_deg"], p["front"])
-    matte = affine_sample(alpha[:, None], maps, (hc, wc))[:, 0]
+    matte = affine_sample(np.ascontiguousarray(alpha[:, None]), maps, (hc, wc))[:, 0]
     matte = ndimage.gaussian_filter(matte, (0, p["blur"], p["blur"]))
     ground = np.clip(np.arange(hc, dtype=np.float32) - horizon + 0.5, 0.0, 1.0)[:, None]
     a = np.clip(matte * ground, 0.0, 1.0) * p["opacity"]

@@ -97,11 +97,13 @@ def generate_scene(config, seed: int) -> Scene:
     count = int(rng.integers(cfg.min_objects, cfg.max_objects + 1))
     recipes = [sample_recipe(rng, cfg, canvas, plate) for _ in range(count)]
     states = sample_states(rng, cfg) if cfg.camera_motion else None
-    rendered = [render_object(r, cfg, canvas, plate) for r in recipes]
-    layers = np.stack([r[0] for r in rendered])  # (L, N, 4, Hc, Wc)
-    alphas = np.stack([r[1] for r in rendered])  # (L, N, Hc, Wc)
-    depth = np.stack([r[2] for r in rendered], axis=1)  # (N, L) feet rows: lower is nearer
+    # channels 0-3: premultiplied layer, 4: the object's own alpha (for the input masks)
+    stack = np.empty((count, cfg.num_frames, 5, canvas.height, canvas.width), np.float32)
+    depth = np.empty((cfg.num_frames, count))  # feet rows: lower in the frame is nearer
+    for i, recipe in enumerate(recipes):
+        stack[i, :, :4], stack[i, :, 4], depth[:, i] = render_object(recipe, cfg, canvas, plate)
     order = np.argsort(depth, axis=1, kind="stable").astype(np.int64)
+    layers, alphas = stack[:, :, :4], stack[:, :, 4]
     plate_u8 = to_uint8(plate.image)
     if states is None:
         mats = identity_matrices(cfg.num_frames)
@@ -109,7 +111,7 @@ def generate_scene(config, seed: int) -> Scene:
         stable, valid = camera, None
     else:
         mats = frame_matrices(states, canvas, (cfg.height, cfg.width), cfg.num_frames)
-        camera = _camera_view(layers, alphas, plate_u8, mats, order, cfg)
+        camera = _camera_view(stack, plate_u8, mats, order, cfg)
         stable = _make_view(*_crop(canvas, cfg, layers, alphas, plate_u8), order, cfg)
         coords = affine_coords(stabilising_maps(mats, canvas), (cfg.height, cfg.width))
         valid = inside(coords, (cfg.height, cfg.width))
@@ -139,13 +141,12 @@ def _visible_only(masks: np.ndarray, order: np.ndarray) -> np.ndarray:
     return out
 
 
-def _camera_view(layers, alphas, plate_u8, mats, order, cfg) -> View:
-    """Warp canvas layers, object alphas and plate into each camera frame (mats (N, 2, 3))."""
+def _camera_view(stack, plate_u8, mats, order, cfg) -> View:
+    """Warp canvas layers + object alphas (L, N, 5, Hc, Wc) and the plate into each camera frame
+    (mats (N, 2, 3))."""
     size = (cfg.height, cfg.width)
-    warped = [affine_sample(np.concatenate([lay, a[:, None]], 1), mats, size)
-              for lay, a in zip(layers, alphas)]
-    warped = np.stack(warped)  # (L, N, 5, H, W)
-    plate = plate_u8.astype(np.float32).transpose(2, 0, 1)[None]
+    warped = np.stack([affine_sample(layer, mats, size) for layer in stack])  # (L, N, 5, H, W)
+    plate = np.ascontiguousarray(plate_u8.transpose(2, 0, 1)[None], dtype=np.float32)
     background = np.round(affine_sample(plate, mats, size)).clip(0, 255).astype(np.uint8)
     return _make_view(warped[:, :, :4], warped[:, :, 4], background.transpose(0, 2, 3, 1), order, cfg)
 

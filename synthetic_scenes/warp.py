@@ -38,8 +38,8 @@ def sample(src: np.ndarray, coords: np.ndarray) -> np.ndarray:
     """
     src_t = torch.from_numpy(np.ascontiguousarray(src, dtype=np.float32))
     hs, ws = src.shape[-2:]
-    scale = np.array([2.0 / max(ws - 1, 1), 2.0 / max(hs - 1, 1)], np.float32)
-    grid = torch.from_numpy(np.ascontiguousarray(coords * scale - 1.0, dtype=np.float32))
+    grid = torch.from_numpy(np.ascontiguousarray(coords, dtype=np.float32))
+    grid = grid * torch.tensor([2.0 / max(ws - 1, 1), 2.0 / max(hs - 1, 1)]) - 1.0
     if src_t.shape[0] == 1 and grid.shape[0] > 1:
         src_t = src_t.expand(grid.shape[0], -1, -1, -1)
     out = F.grid_sample(src_t, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
