@@ -97,12 +97,7 @@ def generate_scene(config, seed: int) -> Scene:
     count = int(rng.integers(cfg.min_objects, cfg.max_objects + 1))
     recipes = [sample_recipe(rng, cfg, canvas, plate) for _ in range(count)]
     states = sample_states(rng, cfg) if cfg.camera_motion else None
-    # channels 0-3: premultiplied layer, 4: the object's own alpha (for the input masks)
-    stack = np.empty((count, cfg.num_frames, 5, canvas.height, canvas.width), np.float32)
-    depth = np.empty((cfg.num_frames, count))  # feet rows: lower in the frame is nearer
-    for i, recipe in enumerate(recipes):
-        stack[i, :, :4], stack[i, :, 4], depth[:, i] = render_object(recipe, cfg, canvas, plate)
-    order = np.argsort(depth, axis=1, kind="stable").astype(np.int64)
+    stack, order = _render_canvas(recipes, cfg, canvas, plate)
     layers, alphas = stack[:, :, :4], stack[:, :, 4]
     plate_u8 = to_uint8(plate.image)
     if states is None:
@@ -118,6 +113,17 @@ def generate_scene(config, seed: int) -> Scene:
     params = _params(cfg, seed, canvas, plate, recipes, states)
     return Scene(cfg, int(seed), camera, stable, stable.background[0], order, valid, mats,
                  canvas.ref_matrix(), params)
+
+
+def _render_canvas(recipes, cfg, canvas: Canvas, plate):
+    """All objects on the canvas: (L, N, 5, Hc, Wc) float32 (channels 0-3 the premultiplied true
+    layer, 4 the object's own alpha) and the per-frame back-to-front order (N, L)."""
+    count = len(recipes)
+    stack = np.empty((count, cfg.num_frames, 5, canvas.height, canvas.width), np.float32)
+    depth = np.empty((cfg.num_frames, count))  # feet rows: lower in the frame is nearer
+    for i, recipe in enumerate(recipes):
+        stack[i, :, :4], stack[i, :, 4], depth[:, i] = render_object(recipe, cfg, canvas, plate)
+    return stack, np.argsort(depth, axis=1, kind="stable").astype(np.int64)
 
 
 def _make_view(layers, alphas, background, order, cfg) -> View:
