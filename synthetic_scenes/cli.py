@@ -8,6 +8,7 @@ Every field of SceneConfig is `scene.<field>`; unknown fields are errors (struct
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -39,13 +40,20 @@ class GenerateConfig:
 
 ConfigStore.instance().store(name="generate_schema", node=GenerateConfig)
 
-# In a source checkout the YAML lives in <repo>/conf (also reachable as omnigame/conf); an
-# installed package without it still runs from the structured config alone.
-_CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-if (_CONF_DIR / "generate.yaml").exists():
-    _CONFIG_PATH, _CONFIG_NAME = str(_CONF_DIR), "generate"
-else:
-    _CONFIG_PATH, _CONFIG_NAME = None, "generate_schema"
+
+def _find_conf_dir() -> Optional[Path]:
+    """The folder holding generate.yaml: <repo>/conf in a checkout, omnigame/conf when installed."""
+    candidates = [Path(__file__).resolve().parent.parent / "conf"]
+    spec = importlib.util.find_spec("omnigame")
+    if spec is not None and spec.origin is not None:
+        candidates.append(Path(spec.origin).parent / "conf")
+    return next((c for c in candidates if (c / "generate.yaml").is_file()), None)
+
+
+# Without the YAML (a stripped install) the command still runs from the structured config alone.
+_CONF_DIR = _find_conf_dir()
+_CONFIG_PATH = str(_CONF_DIR) if _CONF_DIR else None
+_CONFIG_NAME = "generate" if _CONF_DIR else "generate_schema"
 
 
 def run(cfg) -> Path:

@@ -214,3 +214,15 @@ def test_contact_sheet_is_written(tmp_path):
     rows = sum(2 + 2 * s.num_objects for s in scenes)
     assert sheet.shape == (rows * 32 + 6, 4 * 56, 3)
     assert iio.imread(tmp_path / "sheet.png").shape == sheet.shape
+
+
+def test_objects_swap_depth_and_move_smoothly():
+    swaps = 0
+    for seed in range(6):
+        scene = generate_scene(replace(SMALL, num_frames=24, min_objects=3, max_objects=3), seed)
+        swaps += bool((scene.order != scene.order[:1]).any())
+        area = scene.masks.sum(axis=(2, 3)).astype(float)  # (L, N) pixels per object per frame
+        assert (area > 0).mean() > 0.8  # objects stay in view
+        centre = np.array([[np.mean(np.nonzero(m)[1]) if m.any() else np.nan for m in scene.masks[0]]])
+        assert np.nanmax(np.abs(np.diff(centre))) < 0.2 * 56  # no teleporting between frames
+    assert swaps >= 2
