@@ -17,12 +17,14 @@ def over(front: np.ndarray, back: np.ndarray) -> np.ndarray:
 def to_uint8_rgba(premult: np.ndarray) -> np.ndarray:
     """(..., 4, H, W) premultiplied float -> (..., H, W, 4) straight-alpha uint8 (RGB 0 where a=0)."""
     t = torch.from_numpy(np.ascontiguousarray(premult, dtype=np.float32))
-    alpha = t[..., 3:4, :, :].clamp(0.0, 1.0)
+    out = torch.empty_like(t)
+    alpha = torch.clamp(t[..., 3:4, :, :], 0.0, 1.0, out=out[..., 3:4, :, :])
     # below half a level the alpha rounds to 0: colour there is meaningless, write black
-    scale = torch.where(alpha > 0.5 / 255, 255.0 / alpha.clamp_min(1e-6), torch.zeros(()))
-    colour = (t[..., :3, :, :] * scale).clamp_(0.0, 255.0)
-    rgba = torch.cat([colour, alpha * 255.0], dim=-3).round_()
-    return rgba.movedim(-3, -1).to(torch.uint8).numpy()
+    visible = alpha >= 0.5 / 255
+    scale = visible * (255.0 / alpha.clamp_min(0.5 / 255))
+    torch.mul(t[..., :3, :, :], scale, out=out[..., :3, :, :]).clamp_(0.0, 255.0)
+    out[..., 3:4, :, :] *= 255.0
+    return out.round_().to(torch.uint8).movedim(-3, -1).contiguous().numpy()
 
 
 def composite(layers: np.ndarray, order: np.ndarray, background: np.ndarray) -> np.ndarray:
