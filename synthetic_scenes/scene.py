@@ -78,6 +78,15 @@ class Scene:
         return self.camera.layers
 
     @property
+    def background(self) -> np.ndarray:
+        """(N, H, W, 3) true clean background behind each camera frame."""
+        return self.camera.background
+
+    @property
+    def effect_masks(self) -> np.ndarray:
+        return self.camera.effect_masks
+
+    @property
     def num_objects(self) -> int:
         return self.camera.masks.shape[0]
 
