@@ -73,10 +73,12 @@ def sample_effects(rng: np.random.Generator, cfg, plate_kind: str) -> Dict[str, 
             "falloff": rng.uniform(*cfg.reflection_falloff),
             "tint": np.array([0.1, 0.25, 0.35]) * rng.uniform(0.7, 1.3, 3)}
     elif "shadow" in kinds:
-        effects["shadow"] = {
-            "compress": rng.uniform(*cfg.shadow_compress), "shear_deg": rng.uniform(*cfg.shadow_shear_deg)
-            * rng.choice([-1.0, 1.0]), "front": bool(rng.random() < cfg.shadow_front_prob),
-            "opacity": rng.uniform(*cfg.shadow_opacity), "blur": rng.uniform(*cfg.shadow_blur) * cfg.height}
+        effects["shadow"] = {  # sign of shear_deg: which side the light comes from
+            "compress": rng.uniform(*cfg.shadow_compress),
+            "shear_deg": rng.uniform(*cfg.shadow_shear_deg) * rng.choice([-1.0, 1.0]),
+            "front": bool(rng.random() < cfg.shadow_front_prob),
+            "opacity": rng.uniform(*cfg.shadow_opacity),
+            "blur": rng.uniform(*cfg.shadow_blur) * cfg.height}  # pixels
     if "trail" in kinds and (not effects or rng.random() < cfg.trail_prob):
         effects["trail"] = {"opacity": rng.uniform(*cfg.trail_opacity),
                             "colour": rng.uniform(0.55, 0.9) * rng.uniform(0.85, 1.0, 3),
