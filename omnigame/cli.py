@@ -22,7 +22,11 @@ def default_scene(folder: Path) -> Path:
     """Generate the built-in demo: a scene with objects casting shadows, written to `folder`."""
     from synthetic_scenes import SceneConfig, generate_scene, write_scene
     if not (folder / "rgb").is_dir():
-        config = SceneConfig(num_frames=24, min_objects=2, max_objects=2, effects=["shadow"])
+        # Two objects on a ground plane with long shadows (the "v2" shadow ranges).
+        config = SceneConfig(num_frames=24, min_objects=2, max_objects=2, effects=["shadow"],
+                             no_effect_prob=0.0, background_kinds=["ground"],
+                             background_weights=[1.0], shadow_compress=[0.35, 0.9],
+                             shadow_shear_deg=[10.0, 50.0], shadow_opacity=[0.4, 0.75])
         write_scene(generate_scene(config, seed=0), folder)
     return folder
 
@@ -49,7 +53,9 @@ def pretrain_main(cfg: DictConfig) -> None:
     if job.data == "synthetic":
         from synthetic_scenes import SceneConfig, SceneDataset
         size = list(job.scene_size)
-        videos = SceneDataset(SceneConfig(height=size[0], width=size[1]), seed=job.train.seed)
+        scenes = SceneConfig(height=size[0], width=size[1], max_objects=job.max_objects,
+                             num_frames=24)
+        videos = SceneDataset(scenes, seed=job.train.seed)
     else:
         folders = sorted(p for p in Path(job.data).iterdir() if (p / "rgb").is_dir())
         if not folders:

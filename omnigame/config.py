@@ -138,6 +138,7 @@ class PretrainJob:
     train: TrainConfig = field(default_factory=pretrain_defaults)
     data: str = "synthetic"  # 'synthetic' (streamed scenes) or a folder of scene folders
     scene_size: List[int] = field(default_factory=lambda: [128, 224])
+    max_objects: int = 3  # streamed scenes have 1..max_objects objects (padded per batch)
     out_dir: str = "runs/pretrain"
     device: str = "cpu"
 
