@@ -1,0 +1,32 @@
+"""The installed commands, run as a user would (through Hydra), on the built-in demo scene."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(entry, *overrides):
+    code = f"from omnigame.cli import {entry}; {entry}()"
+    return subprocess.run([sys.executable, "-c", code, *overrides], cwd=ROOT, text=True,
+                          capture_output=True, timeout=600)
+
+
+def test_decompose_command_on_the_built_in_scene(tmp_path):
+    out = tmp_path / "demo"
+    proc = _run("decompose_main", "preset=tiny", f"out_dir={out}", "train.steps=2",
+                "train.progress=false")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["objects"] == 2 and metrics["frames"] == 24
+    assert len(list((out / "layers").iterdir())) == 2
+    assert (tmp_path / "demo_input" / "gt" / "layers").is_dir()  # the generated scene
+    again = _run("decompose_main", "preset=tiny", f"out_dir={out}", "train.steps=2")
+    assert again.returncode != 0 and "already holds a finished result" in again.stderr
+
+
+def test_typo_on_the_command_line_fails_before_any_work(tmp_path):
+    proc = _run("decompose_main", "train.stepz=2", f"out_dir={tmp_path / 'x'}")
+    assert proc.returncode != 0 and "stepz" in proc.stderr
+    assert not (tmp_path / "x").exists()
