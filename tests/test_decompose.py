@@ -45,7 +45,8 @@ def test_cached_inference_equals_the_forward_pass():
         idx = torch.from_numpy(frames)
         direct = model(pv.frames[idx][None].float() / 255, pv.masks[:, idx][None].float(),
                        torch.from_numpy(visible)[None], torch.tensor([[k]]))
-        assert torch.allclose(direct[0, :, 0], layers[:, f], atol=1e-5)
+        # float reordering between batch sizes only; a wrong cached frame differs by ~0.1
+        assert torch.allclose(direct[0, :, 0], layers[:, f], atol=1e-4)
 
 
 def test_decompose_writes_layers_for_every_frame_at_input_size(tmp_path):
