@@ -25,7 +25,7 @@ def default_scene(folder: Path) -> Path:
         # Two objects on a ground plane with long shadows (the "v2" shadow ranges).
         config = SceneConfig(num_frames=24, min_objects=2, max_objects=2, effects=["shadow"],
                              no_effect_prob=0.0, background_kinds=["ground"],
-                             background_weights=[1.0], shadow_compress=[0.35, 0.9],
+                             shadow_compress=[0.35, 0.9],
                              shadow_shear_deg=[10.0, 50.0], shadow_opacity=[0.4, 0.75])
         write_scene(generate_scene(config, seed=0), folder)
     return folder

@@ -35,7 +35,9 @@ class SceneConfig:
     split: str = "train"  # 'train' | 'test': disjoint photos and texture seeds
     background_mode: str = "true"  # 'true' clean plate | 'estimate' median of unmasked pixels
     background_kinds: List[str] = field(default_factory=lambda: list(BACKGROUND_KINDS))
-    background_weights: List[float] = field(default_factory=lambda: [0.5, 0.25, 0.15, 0.1])
+    # Sampling weights, one per entry of background_kinds; null: 0.5/0.25/0.15/0.1 for the
+    # four default kinds, equal weights for any other choice of kinds.
+    background_weights: Optional[List[float]] = None
     horizon: List[float] = _range(0.25, 0.5)  # ground/water line, fraction of H from the top
     # Objects
     object_shapes: List[str] = field(default_factory=lambda: list(SHAPE_KINDS))
@@ -94,10 +96,19 @@ def check_config(c: SceneConfig) -> None:
     _check_subset("background_kinds", c.background_kinds, BACKGROUND_KINDS)
     _check_subset("effects", c.effects, EFFECT_KINDS)
     _check_subset("object_shapes", c.object_shapes, SHAPE_KINDS)
-    if len(c.background_weights) != len(c.background_kinds):
+    if c.background_weights is not None and len(c.background_weights) != len(c.background_kinds):
         raise ValueError("background_weights needs one weight per entry of background_kinds")
     if c.height < 16 or c.width < 16 or c.num_frames < 2:
         raise ValueError(f"scene too small: {c.height}x{c.width}, {c.num_frames} frames")
+
+
+def background_weights(c: SceneConfig) -> List[float]:
+    """The sampling weight of each entry of c.background_kinds."""
+    if c.background_weights is not None:
+        return list(c.background_weights)
+    if list(c.background_kinds) == list(BACKGROUND_KINDS):
+        return [0.5, 0.25, 0.15, 0.1]
+    return [1.0] * len(c.background_kinds)
 
 
 def _check_subset(name: str, values: List[str], allowed) -> None:

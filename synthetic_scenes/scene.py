@@ -17,7 +17,7 @@ from omnigame.video import Video
 from .backgrounds import sample_plate
 from .camera import Canvas, frame_matrices, identity_matrices, make_canvas, sample_states, stabilising_maps
 from .compositing import composite, to_uint8, to_uint8_rgba
-from .config import SceneConfig, as_scene_config
+from .config import SceneConfig, as_scene_config, background_weights
 from .estimate import estimate_background
 from .render import render_object, sample_recipe
 from .warp import affine_coords, affine_sample, inside
@@ -101,7 +101,7 @@ def generate_scene(config, seed: int) -> Scene:
     rng = np.random.default_rng([int(seed), 1 if cfg.split == "test" else 0])
     canvas = make_canvas(rng, cfg)
     horizon = canvas.view_y + rng.uniform(*cfg.horizon) * cfg.height
-    plate = sample_plate(rng, cfg.background_kinds, cfg.background_weights, cfg.split,
+    plate = sample_plate(rng, cfg.background_kinds, background_weights(cfg), cfg.split,
                          (canvas.height, canvas.width), horizon)
     count = int(rng.integers(cfg.min_objects, cfg.max_objects + 1))
     recipes = [sample_recipe(rng, cfg, canvas, plate) for _ in range(count)]
