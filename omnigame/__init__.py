@@ -8,12 +8,13 @@ Public API:
 from .api import decompose, make_config, pretrain, test_time_train
 from .config import (ClipConfig, DecomposeConfig, InputConfig, LossConfig, MaskScheduleConfig,
                      ModelConfig, TrainConfig)
+from .evaluation import evaluate
 from .layers import Layers
 from .model import OmnigameModel
 from .readers import read_input
 from .video import InputError, Video
 
 __version__ = "0.1.0"
-__all__ = ["decompose", "test_time_train", "pretrain", "make_config", "Layers", "Video",
+__all__ = ["decompose", "evaluate", "test_time_train", "pretrain", "make_config", "Layers", "Video",
            "InputError", "OmnigameModel", "read_input", "ModelConfig", "TrainConfig",
            "ClipConfig", "LossConfig", "MaskScheduleConfig", "InputConfig", "DecomposeConfig"]
