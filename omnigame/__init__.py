@@ -15,6 +15,6 @@ from .readers import read_input
 from .video import InputError, Video
 
 __version__ = "0.1.0"
-__all__ = ["decompose", "evaluate", "test_time_train", "pretrain", "make_config", "Layers", "Video",
-           "InputError", "OmnigameModel", "read_input", "ModelConfig", "TrainConfig",
+__all__ = ["decompose", "evaluate", "test_time_train", "pretrain", "make_config", "Layers",
+           "Video", "InputError", "OmnigameModel", "read_input", "ModelConfig", "TrainConfig",
            "ClipConfig", "LossConfig", "MaskScheduleConfig", "InputConfig", "DecomposeConfig"]
