@@ -1,8 +1,9 @@
 """Measurements behind experiments/benchmark: step time, FLOPs, inference speed, peak memory.
 
 Every measurement runs in a fresh Python process (`measure_in_subprocess`), so the peak memory
-it reports belongs to that measurement alone: the peak resident set size (ru_maxrss) on CPU,
-torch.cuda.max_memory_allocated on CUDA. Each returns a flat dict of numbers.
+it reports belongs to that measurement alone: the peak resident set size (VmHWM, reset when
+the measured work starts) on CPU, torch.cuda.max_memory_allocated on CUDA. Each returns a flat
+dict of numbers.
 
     python -m omnigame.benchmark '{"kind": "train", "height": 64, "width": 112, ...}'
 """
@@ -15,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import torch
@@ -42,18 +43,38 @@ def sync(device: str) -> None:
         torch.cuda.synchronize(device)
 
 
+def _proc_status_mib(key: str) -> Optional[float]:
+    """A memory line of /proc/self/status (e.g. VmHWM, VmRSS) in MiB; None off Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            line = next(l for l in f if l.startswith(key + ":"))
+    except (OSError, StopIteration):
+        return None
+    return int(line.split()[1]) / 1024  # reported in kB
+
+
 def peak_memory_mib(device: str) -> float:
-    """Peak memory so far: this process's resident set (CPU) or allocated tensors (CUDA)."""
+    """Peak memory since reset_peak: resident set (CPU) or allocated tensors (CUDA)."""
     if device.startswith("cuda"):
         return torch.cuda.max_memory_allocated(device) / MiB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec,
+    # so a small child would report the benchmark driver's size.
+    hwm = _proc_status_mib("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def reset_peak(device: str) -> float:
-    """Start a new peak (CUDA), or return the current high-water mark to subtract (CPU)."""
+    """Start a new peak; returns the memory in use now (the "setup" the peak is compared to)."""
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats(device)
-    return peak_memory_mib(device)
+        return torch.cuda.memory_allocated(device) / MiB
+    try:  # "5" resets the resident high-water mark to the current size (Linux >= 4.0)
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass  # the peak then counts from the process's start, still this measurement's alone
+    rss = _proc_status_mib("VmRSS")
+    return rss if rss is not None else peak_memory_mib(device)
 
 
 def timed(fn: Callable[[], object], device: str) -> float:
@@ -198,6 +219,8 @@ def measure_decompose(p: dict) -> dict:
                           train=TrainConfig(steps=0, progress=False), preview=False,
                           device=device, batch_frames=p["batch_frames"])
     base = reset_peak("cpu")  # the full-resolution arrays live in host memory on any device
+    if device.startswith("cuda"):
+        reset_peak(device)
     out = []
     seconds = timed(lambda: out.append(decompose(video, config=cfg)), device)
     nbytes = lambda *arrays: sum(a.nbytes for a in arrays) / MiB

@@ -33,18 +33,20 @@ import summary  # noqa: E402  (experiments/benchmark/summary.py: tables and figu
 log = logging.getLogger("benchmark")
 
 # The base point is test-time training as the cpu preset runs it; each sweep moves one factor.
+# One thread by default: on a shared machine a process with one thread per core stalls at
+# every parallel region whenever another job holds a core (README: 6x slower under load).
 FULL = dict(
     base=dict(height=128, width=224, objects=2, length=5, batch=4),
     sweep=dict(size=[(64, 112), (128, 224)], objects=[1, 2, 4], length=[3, 5, 7],
-               batch=[1, 2, 4, 8]),
+               batch=[1, 2, 4, 8], threads=[1, os.cpu_count()]),
     steps=3, tiny=False, matmul_n=2048,
     inference=dict(height=128, width=224, objects=2, frames=48),
-    growth=dict(height=64, width=112, objects=[1, 2, 4], frames=[24, 48, 96, 192],
+    growth=dict(height=64, width=112, objects=[1, 2, 4], frames=[24, 48, 96, 192, 384],
                 base_objects=2, base_frames=48, decompose_frames=[48, 192], input_scale=2),
 )
 QUICK = dict(
     base=dict(height=32, width=48, objects=2, length=5, batch=2),
-    sweep=dict(size=[(32, 48)], objects=[1, 2], length=[5], batch=[2, 4]),
+    sweep=dict(size=[(32, 48)], objects=[1, 2], length=[5], batch=[2, 4], threads=[]),
     steps=1, tiny=True, matmul_n=256,
     inference=dict(height=32, width=48, objects=2, frames=16),
     growth=dict(height=32, width=48, objects=[1, 2], frames=[16, 32], base_objects=2,
@@ -115,15 +117,17 @@ def run_all(rows: List[dict], in_process: bool = False) -> List[dict]:
     return out
 
 
-def benchmark(device: str, plan: dict, threads: int, in_process: bool) -> dict:
+def benchmark(device: str, plan: dict, in_process: bool) -> dict:
     """Everything for one device: the matmul peak before and after, then every measurement."""
-    torch.set_num_threads(threads)
+    all_cores = matmul_peak(device, plan["matmul_n"])  # torch's default: a thread per core
+    torch.set_num_threads(plan["base"]["threads"])
     peak_before = matmul_peak(device, plan["matmul_n"])
     plan_rows = train_plan(plan, device) + inference_plan(plan, device)
-    rows = run_all([dict(r, threads=threads) for r in plan_rows], in_process)
+    rows = run_all([dict({"threads": plan["base"]["threads"]}, **r) for r in plan_rows],
+                   in_process)
     peak_after = matmul_peak(device, plan["matmul_n"])
-    return {"machine": machine(device), "matmul_peak": {"before": peak_before, "after": peak_after},
-            "measurements": rows}
+    return {"machine": machine(device), "measurements": rows, "matmul_peak": {
+        "before": peak_before, "after": peak_after, "all_cores": all_cores}}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -133,10 +137,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--device", action="append", help="cpu, cuda (default: cpu, and cuda "
                         "when available); repeat for several")
     parser.add_argument("--steps", type=int, help="timed training steps per configuration")
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
-                        help="torch threads (default: torch's choice, one per core)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per measurement "
+                        "(default 1; the sweep also runs the base point with one per core)")
     parser.add_argument("--in-process", action="store_true", help="measure in this process "
-                        "(faster start; peak memory is then the run's high-water mark so far)")
+                        "(faster; memory freed earlier but kept by the allocator may hide peaks)")
     return parser.parse_args(argv)
 
 
@@ -144,6 +148,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     plan = dict(QUICK if args.quick else FULL)
+    plan["base"] = dict(plan["base"], threads=args.threads)
     if args.steps:
         plan["steps"] = args.steps
     devices = args.device or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -151,7 +156,7 @@ def main(argv=None) -> None:
     doc = {"command": "python " + " ".join([os.path.relpath(__file__)] + sys.argv[1:]),
            "quick": args.quick, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
            "plan": plan, "in_process": args.in_process,
-           "devices": {d: benchmark(d, plan, args.threads, args.in_process) for d in devices}}
+           "devices": {d: benchmark(d, plan, args.in_process) for d in devices}}
     doc.update(wall_seconds=time.perf_counter() - start,
                loadavg={"start": load, "end": os.getloadavg()})
     doc["summary"] = {d: summary.headline(doc["devices"][d]) for d in devices}

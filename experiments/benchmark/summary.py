@@ -18,10 +18,10 @@ def rows(dev: dict, group: str) -> List[dict]:
             if m["params"]["group"] == group and "error" not in m["result"]]
 
 
-def best_peak(dev: dict) -> float:
-    """The highest matmul rate seen in the run (before, after, and beside each training run)."""
+def best_peak(dev: dict, threads: int) -> float:
+    """The highest matmul rate seen at `threads` (before, after, beside each training run)."""
     seen = [dev["matmul_peak"][k]["gflops"] for k in ("before", "after")]
-    return max(seen + [r["matmul_gflops"] for r in rows(dev, "train")])
+    return max(seen + [r["matmul_gflops"] for r in rows(dev, "train") if r["threads"] == threads])
 
 
 def _pick(candidates: List[dict], **want) -> Optional[dict]:
@@ -60,10 +60,13 @@ def headline(dev: dict) -> dict:
     """The figures the README quotes: TTT and pretraining steps, inference, peak, growth."""
     train = rows(dev, "train")
     base = _pick(train, factor="base")
-    batches = [r for r in train if r["factor"] in ("batch", "base")]
+    batches = [r for r in train if r["factor"] in ("batch", "base")]  # at the run's threads
     big = max(batches, key=lambda r: r["batch"]) if batches else None
     infer = (rows(dev, "inference") or [None])[0]
-    out = {"matmul_peak_gflops": best_peak(dev), "ttt_step": _step(base),
+    threads = base["threads"] if base else 1
+    out = {"matmul_peak_gflops": best_peak(dev, threads), "threads": threads,
+           "matmul_peak_all_cores_gflops": dev["matmul_peak"]["all_cores"]["gflops"],
+           "ttt_step": _step(base),
            "pretrain_step": _step(big), "growth": growth(dev)}
     if base is not None:
         out["ttt_step"]["fraction_of_best_peak"] = base["gflops"] / out["matmul_peak_gflops"]
@@ -83,11 +86,11 @@ def table(header: List[str], body: List[list]) -> str:
 
 
 def train_table(dev: dict) -> str:
-    head = ["varied", "H×W", "objects L", "frames T (hidden)", "batch B", "s/step",
+    head = ["varied", "H×W", "objects L", "frames T (hidden)", "batch B", "threads", "s/step",
             "all timed steps (s)", "GFLOP/step", "GFLOP/s", "matmul peak GFLOP/s (beside)",
             "fraction of peak", "peak RSS MiB", "+MiB over setup", "load avg before"]
     body = [[r["factor"], f"{r['height']}×{r['width']}", r["objects"],
-             f"{r['length']} ({r['length'] - 2})", r["batch"], r["seconds"],
+             f"{r['length']} ({r['length'] - 2})", r["batch"], r["threads"], r["seconds"],
              ", ".join(f"{t:.2f}" for t in r["seconds_all"]), r["gflop"], r["gflops"],
              r["matmul_gflops"], r["fraction_of_peak"], r["peak_mib"],
              r["peak_mib"] - r["base_mib"], r["loadavg_before"]]
@@ -114,7 +117,10 @@ def growth_tables(dev: dict) -> str:
 
 
 def headline_table(h: dict) -> str:
-    body = [["fp32 matmul peak (best of run)", f"{h['matmul_peak_gflops']:.1f} GFLOP/s"]]
+    body = [[f"fp32 matmul peak, {h['threads']} thread(s) (best of run)",
+             f"{h['matmul_peak_gflops']:.1f} GFLOP/s"],
+            ["fp32 matmul peak, one thread per core (start of run)",
+             f"{h['matmul_peak_all_cores_gflops']:.1f} GFLOP/s"]]
     for name, key in [("TTT step", "ttt_step"), ("pretraining-like step", "pretrain_step")]:
         s = h.get(key)
         if s:
@@ -144,8 +150,8 @@ def write_figures(dev: dict, out: Path, device: str) -> List[str]:
     train = rows(dev, "train")
     if train:
         fig, ax = plt.subplots(figsize=(7, 3))
-        labels = [f"{r['factor']}\n{r['height']}×{r['width']} L{r['objects']} T{r['length']} "
-                  f"B{r['batch']}" for r in train]
+        labels = [f"{r['factor']}: {r['height']}×{r['width']} L{r['objects']} T{r['length']} "
+                  f"B{r['batch']} {r['threads']}th" for r in train]
         ax.bar(range(len(train)), [r["seconds"] for r in train])
         ax.set_xticks(range(len(train)), labels, rotation=60, ha="right", fontsize=7)
         ax.set_ylabel("s / training step")
@@ -159,6 +165,10 @@ def write_figures(dev: dict, out: Path, device: str) -> List[str]:
             x = [r["frames"] for r in g[key]]
             a.plot(x, [r["seconds"] for r in g[key]], "o-", label=label)
             b.plot(x, [r["increase_mib"] for r in g[key]], "o-", label=label)
+        b.plot([r["frames"] for r in g["frames"]], [r["output_mib"] for r in g["frames"]], "k--",
+               label="infer_layers output tensor")
+        b.plot([r["frames"] for r in g["decompose"]], [r["layers_mib"] + r["input_video_mib"]
+               for r in g["decompose"]], "k:", label="decompose: video + uint8 Layers")
         a.set(xlabel="frames", ylabel="seconds", title="time")
         b.set(xlabel="frames", ylabel="peak RSS over setup (MiB)", title="memory")
         b.legend(fontsize=7)
@@ -175,9 +185,10 @@ NOTES = """Notes on reading these numbers:
 - FLOPs come from torch.utils.flop_counter (matmuls, convolutions, attention; multiply and add
   counted apart), forward and backward; elementwise work (normalisation, activations, the loss,
   AdamW) is not counted, so the fraction is of matrix work only.
-- Peak memory on CPU is the peak resident set size (ru_maxrss) of a fresh process doing that
-  one measurement; it includes the Python/torch runtime, the model and the inputs ("setup").
-  "+MiB over setup" is the peak minus the resident size once the model and data were built.
+- Peak memory on CPU is the peak resident set size (VmHWM) of a fresh process doing that one
+  measurement, counted from the moment the model and inputs were built; it includes the
+  Python/torch runtime, the model and the inputs. "+MiB over setup" is that peak minus the
+  resident size at that moment: the memory the measured work itself needed.
 - infer_layers keeps encodings only for the current window of frames, but returns every
   frame's layers as one float32 tensor (L, N, 4, H, W) (the "output tensor" column), which
   grows with the length, and briefly holds it twice (the per-chunk pieces and their
