@@ -104,7 +104,8 @@ def growth_tables(dev: dict) -> str:
             "output tensor MiB", "+MiB minus output"]
     line = lambda r: [r["frames"], r["objects"], r["seconds"], r["fps"], r["peak_mib"],
                       r["increase_mib"], r["output_mib"], r["increase_mib"] - r["output_mib"]]
-    dhead = ["frames", "input H×W", "s", "peak RSS MiB", "+MiB over setup", "input video MiB",
+    dhead = ["frames", "input H×W", "s", "peak RSS MiB", "+MiB over setup",
+             "input video MiB (in setup)",
              "uint8 Layers MiB", "float32 full-res layers MiB (transient)"]
     dline = lambda r: [r["frames"], "×".join(map(str, r["input_size"])), r["seconds"],
                        r["peak_mib"], r["increase_mib"], r["input_video_mib"], r["layers_mib"],
@@ -167,8 +168,8 @@ def write_figures(dev: dict, out: Path, device: str) -> List[str]:
             b.plot(x, [r["increase_mib"] for r in g[key]], "o-", label=label)
         b.plot([r["frames"] for r in g["frames"]], [r["output_mib"] for r in g["frames"]], "k--",
                label="infer_layers output tensor")
-        b.plot([r["frames"] for r in g["decompose"]], [r["layers_mib"] + r["input_video_mib"]
-               for r in g["decompose"]], "k:", label="decompose: video + uint8 Layers")
+        b.plot([r["frames"] for r in g["decompose"]], [r["layers_mib"] + r["float_layers_mib"]
+               for r in g["decompose"]], "k:", label="decompose: uint8 + float32 layers")
         a.set(xlabel="frames", ylabel="seconds", title="time")
         b.set(xlabel="frames", ylabel="peak RSS over setup (MiB)", title="memory")
         b.legend(fontsize=7)
