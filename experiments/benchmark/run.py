@@ -11,6 +11,7 @@ memory is its own; see README.md for what each number means.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import platform
@@ -139,6 +140,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, help="timed training steps per configuration")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per measurement "
                         "(default 1; the sweep also runs the base point with one per core)")
+    parser.add_argument("--render", metavar="RESULTS_JSON", help="only rewrite results.md and "
+                        "the figures from an earlier results.json (into --out)")
     parser.add_argument("--in-process", action="store_true", help="measure in this process "
                         "(faster; memory freed earlier but kept by the allocator may hide peaks)")
     return parser.parse_args(argv)
@@ -147,6 +150,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.render:
+        summary.write_markdown(json.loads(Path(args.render).read_text()), Path(args.out))
+        return
     plan = dict(QUICK if args.quick else FULL)
     plan["base"] = dict(plan["base"], threads=args.threads)
     if args.steps:

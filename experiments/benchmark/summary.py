@@ -80,7 +80,11 @@ def headline(dev: dict) -> dict:
 # Markdown
 
 def table(header: List[str], body: List[list]) -> str:
-    fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
+    def fmt(v) -> str:
+        if not isinstance(v, float):
+            return str(v)
+        return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(fmt(v) for v in row) + " |" for row in body])
 
@@ -172,7 +176,8 @@ def write_figures(dev: dict, out: Path, device: str) -> List[str]:
                for r in g["decompose"]], "k:", label="decompose: uint8 + float32 layers")
         a.set(xlabel="frames", ylabel="seconds", title="time")
         b.set(xlabel="frames", ylabel="peak RSS over setup (MiB)", title="memory")
-        b.legend(fontsize=7)
+        b.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+        fig.tight_layout()
         names.append(f"growth_{device}.png")
         save_figure(fig, str(out / names[-1]))
     return names
