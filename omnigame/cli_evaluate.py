@@ -117,6 +117,8 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
 
 @hydra.main(config_path=CONF_DIR, config_name="evaluate", version_base="1.3")
 def main(cfg: DictConfig) -> None:
+    if OmegaConf.is_missing(cfg, "result"):
+        raise SystemExit("omnigame-evaluate: give result=<folder written by omnigame-decompose>")
     job: EvaluateJob = OmegaConf.to_object(cfg)
     metrics = evaluate_result(job.result, job.video, job.masks, job.gt_dir, job.out_dir,
                               job.backgrounds, job.extractor, job.mask_threshold, job.overwrite)
