@@ -2,12 +2,14 @@
 
 Public API:
     decompose(video, masks=None, out_dir=None, **options) -> Layers
+    evaluate(layers, video, gt_dir=None, out_dir=None) -> dict
     test_time_train(model, video, config, run_dir) -> TrainResult
     pretrain(videos, model_config, config, run_dir) -> (model, TrainResult)
 """
 from .api import decompose, make_config, pretrain, test_time_train
 from .config import (ClipConfig, DecomposeConfig, InputConfig, LossConfig, MaskScheduleConfig,
                      ModelConfig, TrainConfig)
+from .evaluation import evaluate
 from .layers import Layers
 from .model import OmnigameModel
 from .pretrained import load_pretrained
@@ -15,6 +17,7 @@ from .readers import read_input
 from .video import InputError, Video
 
 __version__ = "0.1.0"
-__all__ = ["decompose", "test_time_train", "pretrain", "make_config", "load_pretrained", "Layers", "Video",
-           "InputError", "OmnigameModel", "read_input", "ModelConfig", "TrainConfig",
+__all__ = ["decompose", "evaluate", "test_time_train", "pretrain", "load_pretrained",
+           "make_config", "Layers", "Video", "InputError", "OmnigameModel", "read_input",
+           "ModelConfig", "TrainConfig",
            "ClipConfig", "LossConfig", "MaskScheduleConfig", "InputConfig", "DecomposeConfig"]
