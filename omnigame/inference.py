@@ -89,7 +89,7 @@ def infer_layers(model: OmnigameModel, video: PreparedVideo, clip: ClipConfig,
     N = video.num_frames
     gap = inference_gap(N, clip)
     cache = FeatureCache(model, video, device, dtype)
-    out = []
+    out = torch.empty((video.masks.shape[0], N, 4) + tuple(video.frames.shape[-2:]))
     bar = tqdm(total=N, desc="layers", unit="frame", disable=not progress, dynamic_ncols=True)
     for targets in _chunks(range(N), batch_frames):
         clips = [clip_for_frame(f, N, clip, gap) for f in targets]
@@ -99,10 +99,10 @@ def infer_layers(model: OmnigameModel, video: PreparedVideo, clip: ClipConfig,
         visible = torch.from_numpy(np.stack([c[1] for c in clips])).to(device)
         decode = torch.tensor([[c[2]] for c in clips], device=device)
         rgba = model.layers_from_features(feats, skip, masks, visible, decode)  # (B, L, 1, ...)
-        out.append(rgba[:, :, 0].float().cpu())
+        out[:, targets[0]:targets[-1] + 1] = rgba[:, :, 0].transpose(0, 1).float().cpu()
         bar.update(len(targets))
     bar.close()
-    return torch.cat(out).transpose(0, 1)  # (L, N, 4, H, W)
+    return out
 
 
 def _chunks(seq, n: int) -> Iterator[List[int]]:

@@ -6,7 +6,7 @@ exactly what the written PNGs hold and can be recomposited without the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
@@ -56,22 +56,26 @@ class Layers:
         return self.rgba[..., 3].astype(np.float32) / 255.0
 
     def composite(self, background: Optional[np.ndarray] = None,
-                  objects: Optional[List[int]] = None) -> np.ndarray:
-        """Composite the chosen objects back-to-front over `background`.
+                  objects: Optional[List[int]] = None,
+                  frames: Optional[Iterable[int]] = None) -> np.ndarray:
+        """Composite the chosen objects back-to-front over `background`, frame by frame.
 
         background: (N, H, W, 3) or (H, W, 3) uint8; defaults to the decomposition's own.
         objects:    indices of objects to keep (others are removed); default all.
-        Returns (N, H, W, 3) uint8.
+        frames:     which frames; default all.
+        Returns (len(frames), H, W, 3) uint8.
         """
         bg = self.background if background is None else np.broadcast_to(
             background, self.background.shape)
         keep = set(range(self.num_objects) if objects is None else objects)
-        out = bg.astype(np.float32) / 255.0
-        for f in range(self.num_frames):
+        frames = list(range(self.num_frames) if frames is None else frames)
+        out = np.empty((len(frames),) + self.background.shape[1:], np.uint8)
+        for i, f in enumerate(frames):
+            acc = bg[f].astype(np.float32) / 255.0
             for obj in self.order[f]:
-                if obj not in keep:
-                    continue
-                layer = self.rgba[obj, f].astype(np.float32) / 255.0
-                a = layer[..., 3:]
-                out[f] = layer[..., :3] * a + out[f] * (1.0 - a)
-        return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
+                if obj in keep:
+                    layer = self.rgba[obj, f].astype(np.float32) / 255.0
+                    a = layer[..., 3:]
+                    acc = layer[..., :3] * a + acc * (1.0 - a)
+            out[i] = np.clip(np.round(acc * 255.0), 0, 255).astype(np.uint8)
+        return out

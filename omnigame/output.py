@@ -32,14 +32,13 @@ RESULT_ENTRIES = ("layers", "background.png", "background", "reconstruction", "p
 
 
 def upsample_layers(rgba: torch.Tensor, size) -> torch.Tensor:
-    """(L, N, 4, h, w) float -> (L, N, 4, H, W) float, bilinear, one frame batch at a time."""
-    L, N = rgba.shape[:2]
+    """(L, n, 4, h, w) float -> (L, n, 4, H, W) float in [0, 1], bilinear."""
+    L, n = rgba.shape[:2]
     if tuple(rgba.shape[-2:]) == tuple(size):
         return rgba
-    flat = rgba.reshape(L * N, 4, *rgba.shape[-2:])
-    up = torch.cat([F.interpolate(c, size=tuple(size), mode="bilinear", align_corners=False)
-                    for c in flat.split(32)])
-    return up.clamp(0, 1).view(L, N, 4, *size)
+    flat = rgba.reshape(L * n, 4, *rgba.shape[-2:])
+    up = F.interpolate(flat, size=tuple(size), mode="bilinear", align_corners=False)
+    return up.clamp(0, 1).view(L, n, 4, *size)
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
@@ -50,7 +49,7 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
                     order: torch.Tensor) -> torch.Tensor:
     """Omnimatte-style detail transfer (reference s.6), at the input resolution.
 
-    rgba (L, N, 4, H, W); frames, recon (N, 3, H, W); order (N, L) back-to-front. The residual
+    rgba (L, n, 4, H, W); frames, recon (n, 3, H, W); order (n, L) back-to-front. The residual
     frame - recon is added to each layer's colour, weighted by how visible that layer is
     (1 - union of the alphas in front of it), front to back. Alpha is unchanged.
     """
@@ -66,21 +65,28 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
 
 
 def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
-                 detail: bool) -> Layers:
-    """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution."""
+                 detail: bool, chunk: int = 8) -> Layers:
+    """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
+
+    Works `chunk` frames at a time straight into the uint8 result, so no float copy of the
+    whole video at full resolution is ever held.
+    """
     N, H, W, _ = video.frames.shape
-    rgba = upsample_layers(rgba_small, (H, W))
     bg = np.broadcast_to(background, (N, H, W, 3)) if background.ndim == 3 else background
-    order = torch.from_numpy(video.order)
-    layers = Layers(to_uint8(rgba.permute(0, 1, 3, 4, 2)), np.ascontiguousarray(bg),
-                    np.zeros_like(video.frames), video.order, list(video.object_names), video.fps)
-    layers.reconstruction = layers.composite()
-    if detail:
-        frames = torch.from_numpy(video.frames).permute(0, 3, 1, 2).float() / 255
-        recon = torch.from_numpy(layers.reconstruction).permute(0, 3, 1, 2).float() / 255
-        rgba = transfer_detail(rgba, frames, recon, order)
-        layers.rgba = to_uint8(rgba.permute(0, 1, 3, 4, 2))
-        layers.reconstruction = layers.composite()
+    layers = Layers(np.empty((rgba_small.shape[0], N, H, W, 4), np.uint8),
+                    np.ascontiguousarray(bg), np.empty_like(video.frames), video.order,
+                    list(video.object_names), video.fps)
+    for s in range(0, N, chunk):
+        part = slice(s, min(N, s + chunk))
+        rgba = upsample_layers(rgba_small[:, part], (H, W))
+        layers.rgba[:, part] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+        layers.reconstruction[part] = layers.composite(frames=range(part.start, part.stop))
+        if detail:
+            chw = lambda a: torch.from_numpy(a[part]).permute(0, 3, 1, 2).float() / 255
+            rgba = transfer_detail(rgba, chw(video.frames), chw(layers.reconstruction),
+                                   torch.from_numpy(video.order[part]))
+            layers.rgba[:, part] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+            layers.reconstruction[part] = layers.composite(frames=range(part.start, part.stop))
     return layers
 
 
