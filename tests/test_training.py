@@ -54,7 +54,13 @@ def test_training_reduces_the_loss(tmp_path):
     first, last = result.history[0]["recon"], result.history[-1]["recon"]
     assert last < 0.7 * first
     assert {"loss", "recon", "sparsity", "mask", "lambda_m"} <= set(result.history[0])
-    assert (tmp_path / "tensorboard").is_dir()
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(tmp_path / "tensorboard")).Reload()
+    assert {"train/recon", "train/sparsity", "train/mask", "train/lambda_m"} <= set(
+        events.Tags()["scalars"])
+    panels = events.Images("panels/input|masks|layers|alpha|recon")
+    # input, 2 masks, 2 layers, 2 alphas, reconstruction side by side: 8 tiles of 48 px
+    assert panels and panels[0].width == 8 * 48 and panels[0].height == 32
 
 
 def test_checkpoint_is_self_describing(tmp_path):
