@@ -53,3 +53,9 @@ def test_experiment_file_composes():
 def test_typos_fail_at_once(override):
     with pytest.raises(ConfigCompositionException):
         _compose("decompose", [override])
+
+
+def test_pretraining_experiment_file_composes():
+    cfg = _compose("pretrain", ["+experiment=pretrain_synthetic"])
+    job = OmegaConf.to_object(cfg)
+    assert job.data == "synthetic" and job.train.steps == 3000 and job.model.image_size == [64, 112]
