@@ -105,6 +105,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--scenes", required=True, help="folder of test scene folders (with gt/)")
     p.add_argument("--count", type=int, default=4)
+    p.add_argument("--first", type=int, default=0, help="index of the first scene to use")
     p.add_argument("--steps", type=int, nargs="+", default=[0, 50, 100, 200])
     p.add_argument("--init", nargs="+", default=["scratch"],
                    help="scratch, pretrained, or checkpoint paths")
@@ -112,7 +113,8 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--out", default="experiments/synthetic_eval/results")
     args = p.parse_args()
-    scenes = sorted(d for d in Path(args.scenes).iterdir() if (d / "gt").is_dir())[:args.count]
+    scenes = sorted(d for d in Path(args.scenes).iterdir() if (d / "gt").is_dir())
+    scenes = scenes[args.first:args.first + args.count]
     cfg, out = make_config(args), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results, work = {}, Path(tempfile.mkdtemp(prefix="omnigame-eval-"))  # checkpoints
