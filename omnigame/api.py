@@ -127,12 +127,18 @@ def initial_model(init: str, model_cfg: ModelConfig, size) -> OmnigameModel:
         return OmnigameModel(replace(model_cfg, image_size=list(size)))
     if init == "pretrained":
         from .pretrained import load_pretrained
-        return load_pretrained(image_size=size)
-    path = Path(init)
-    if not path.exists():
-        raise FileNotFoundError(f"init='{init}': no such checkpoint; use 'scratch', "
-                                f"'pretrained' or the path of a checkpoint.pt")
-    return model_from_checkpoint(load_checkpoint(path), image_size=size)
+        model = load_pretrained(image_size=size)
+    else:
+        path = Path(init)
+        if not path.exists():
+            raise FileNotFoundError(f"init='{init}': no such checkpoint; use 'scratch', "
+                                    f"'pretrained' or the path of a checkpoint.pt")
+        model = model_from_checkpoint(load_checkpoint(path), image_size=size)
+    if replace(model.config, image_size=list(size)) != replace(model_cfg, image_size=list(size)):
+        log.warning("init=%s: the model settings come from that checkpoint; the given `model` "
+                    "settings are ignored (use init=scratch to train them from random weights)",
+                    init)
+    return model
 
 
 def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],

@@ -217,7 +217,7 @@ def measure_decompose(p: dict) -> dict:
     cfg = DecomposeConfig(model=model_config(p["height"], p["width"], p["tiny"]),
                           input=InputConfig(size=[p["height"], p["width"]]),
                           train=TrainConfig(steps=0, progress=False), preview=False,
-                          device=device, batch_frames=p["batch_frames"])
+                          device=device, batch_frames=p["batch_frames"], init="scratch")
     base = reset_peak("cpu")  # the full-resolution arrays live in host memory on any device
     if device.startswith("cuda"):
         reset_peak(device)

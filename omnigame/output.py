@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -122,9 +123,13 @@ def _replace(src: Path, dst: Path) -> None:
 
 
 def _write_frames(folder: Path, images: np.ndarray, names) -> None:
+    # zlib level 1: 5x faster than the default level 6 for 18% larger files (640x384 RGBA:
+    # 0.03 s vs 0.17 s a frame); PNG encoding otherwise dominates short runs. The encoder
+    # releases the GIL, so a few threads use the spare cores.
     folder.mkdir(parents=True, exist_ok=True)
-    for img, name in zip(images, names):
-        iio.imwrite(folder / f"{name}.png", img)
+    write = lambda pair: iio.imwrite(folder / f"{pair[1]}.png", pair[0], compress_level=1)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        list(pool.map(write, zip(images, names)))
 
 
 def preview_frames(frames: np.ndarray, layers: Layers, max_height: int = 240):

@@ -34,9 +34,9 @@ def decomposed(tmp_path_factory):
     """(scene folder, result folder, in-memory Layers) of a 5-step tiny decomposition."""
     root = tmp_path_factory.mktemp("evaluate")
     write_scene(root / "scene", disc_video())
-    config = DecomposeConfig(model=tiny_model_config(), input=InputConfig(size=[32, 48]),
-                             train=TrainConfig(steps=5, batch_size=2, progress=False),
-                             preview=False)
+    config = DecomposeConfig(model=tiny_model_config(), init="scratch",
+                             input=InputConfig(size=[32, 48]), preview=False,
+                             train=TrainConfig(steps=5, batch_size=2, progress=False))
     layers = decompose(root / "scene", out_dir=root / "result", config=config)
     return root / "scene", root / "result", layers
 

@@ -18,7 +18,7 @@ from omnigame.video import InputError
 from conftest import disc_video, tiny_model_config
 from test_inputs import write_omnimatte
 
-TINY = DecomposeConfig(model=tiny_model_config())
+TINY = DecomposeConfig(model=tiny_model_config(), init="scratch")
 FAST = dict(steps=3, batch_size=2, size=(32, 48), progress=False)
 
 

@@ -11,7 +11,8 @@ def test_ttt_from_scratch_puts_the_shadow_in_the_objects_layer():
     video, shadow = shadow_video()
     small = ModelConfig(encoder_channels=[16, 32, 64, 64], decoder_channels=[64, 32, 16, 16],
                         pos_dims=[24, 24, 16])
-    layers = omnigame.decompose(video, config=DecomposeConfig(model=small), size=(64, 64),
+    config = DecomposeConfig(model=small, init="scratch")
+    layers = omnigame.decompose(video, config=config, size=(64, 64),
                                 steps=300, batch_size=4, lr=1e-3, progress=False)
     assert layers.metrics["reconstruction_psnr"] > 30.0
     alpha = layers.alpha[0]

@@ -75,12 +75,12 @@ def make_config(args) -> DecomposeConfig:
 
 
 def summarise(results: dict, steps) -> str:
-    lines = ["| start | " + " | ".join(f"IoU @{s}" for s in steps) + " | assoc @last | "
-             "PSNR @last | seconds @last |", "|---" * (len(steps) + 4) + "|"]
+    lines = ["| start | scenes | " + " | ".join(f"IoU @{s}" for s in steps) + " | assoc @last | "
+             "PSNR @last | seconds @last |", "|---" * (len(steps) + 5) + "|"]
     for init, per_scene in results.items():
         mean = lambda key, i: np.nanmean([rows[i][key] for rows in per_scene.values()])
         ious = " | ".join(f"{mean('effect_iou', i):.3f}" for i in range(len(steps)))
-        lines.append(f"| {init} | {ious} | {mean('association', -1):.3f} | "
+        lines.append(f"| {init} | {len(per_scene)} | {ious} | {mean('association', -1):.3f} | "
                      f"{mean('psnr', -1):.2f} | {mean('seconds', -1):.0f} |")
     return "\n".join(lines)
 
@@ -92,7 +92,7 @@ def plot(results: dict, steps, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for init, per_scene in results.items():
         ious = np.nanmean([[r["effect_iou"] for r in rows] for rows in per_scene.values()], 0)
-        ax.plot(steps, ious, marker="o", label=init)
+        ax.plot(steps, ious, marker="o", label=f"{init} ({len(per_scene)} scenes)")
     ax.set_xlabel("test-time training steps")
     ax.set_ylabel("effect IoU (mean over scenes)")
     ax.grid(alpha=0.3)
@@ -117,17 +117,38 @@ def main() -> None:
     scenes = scenes[args.first:args.first + args.count]
     cfg, out = make_config(args), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results, work = {}, Path(tempfile.mkdtemp(prefix="omnigame-eval-"))  # checkpoints
+    meta = {"steps": args.steps, "size": args.size, "batch_size": args.batch_size,
+            "torch_threads": torch.get_num_threads()}
+    results = load_results(out / "results.json", meta)
+    work = Path(tempfile.mkdtemp(prefix="omnigame-eval-"))  # segment checkpoints
     for init in args.init:
         name = Path(init).stem if os.sep in init else init
-        results[name] = {s.name: curve(s, init, args.steps, cfg, work / name / s.name)
-                         for s in scenes}
-    meta = {"scenes": [s.name for s in scenes], "steps": args.steps, "size": args.size,
-            "batch_size": args.batch_size, "torch_threads": torch.get_num_threads()}
-    (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    (out / "summary.md").write_text(summarise(results, args.steps) + "\n")
-    plot(results, args.steps, out / "iou_vs_steps.png")
+        done = results.setdefault(name, {})
+        for s in scenes:
+            if s.name not in done:  # a re-run skips what an earlier run recorded
+                done[s.name] = curve(s, init, args.steps, cfg, work / name / s.name)
+                save_results(out, meta, results)
     print(summarise(results, args.steps))
+
+
+def load_results(path: Path, meta: dict) -> dict:
+    """Earlier results in the same folder, if they were made with the same settings."""
+    if not path.exists():
+        return {}
+    old = json.loads(path.read_text())
+    if {k: old["meta"].get(k) for k in meta} != meta:
+        raise SystemExit(f"{path} holds results made with other settings ({old['meta']}); "
+                         f"choose another --out")
+    return old["results"]
+
+
+def save_results(out: Path, meta: dict, results: dict) -> None:
+    """Written after every scene (temp file, then rename), so an interrupted run loses little."""
+    tmp = out / "results.json.tmp"
+    tmp.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    tmp.replace(out / "results.json")
+    (out / "summary.md").write_text(summarise(results, meta["steps"]) + "\n")
+    plot(results, meta["steps"], out / "iou_vs_steps.png")
 
 
 if __name__ == "__main__":
