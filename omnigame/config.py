@@ -75,7 +75,7 @@ class LossConfig:
 class TrainConfig:
     """One step-based loop serves pretraining and test-time training (TTT)."""
 
-    steps: int = 300
+    steps: int = 150  # TTT from the pretrained model; from scratch use 300 or more
     batch_size: int = 4
     lr: float = 5e-4
     weight_decay: float = 1e-4  # reference (optax default); PyTorch's default would be 1e-2
@@ -100,7 +100,8 @@ def pretrain_defaults() -> TrainConfig:
 class InputConfig:
     """How a user's video is read and resized for the model."""
 
-    size: List[int] = field(default_factory=lambda: [128, 224])  # model H, W (multiples of 16)
+    # model H, W (multiples of 16): the pretrained model's size; 128x224 is sharper, 4x slower
+    size: List[int] = field(default_factory=lambda: [64, 112])
     keep_aspect: bool = False  # if True, H follows the video's aspect at width size[1]
     mask_threshold: float = 0.5  # fraction of full scale; mask videos are lossy
     max_background_frames: int = 200  # frames sampled for the median background
@@ -113,7 +114,9 @@ class DecomposeConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     input: InputConfig = field(default_factory=InputConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    init: str = "scratch"  # 'scratch', 'pretrained', or a checkpoint path
+    # TTT starts from the shipped pretrained model (omnigame/pretrained); 'scratch' starts
+    # from random weights with `model`; or the path of a checkpoint.pt.
+    init: str = "pretrained"
     detail_transfer: bool = False
     preview: bool = True
     overwrite: bool = False

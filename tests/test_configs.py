@@ -59,3 +59,8 @@ def test_pretraining_experiment_file_composes():
     cfg = _compose("pretrain", ["+experiment=pretrain_synthetic"])
     job = OmegaConf.to_object(cfg)
     assert job.data == "synthetic" and job.train.steps == 3000 and job.model.image_size == [64, 112]
+
+
+def test_default_job_starts_from_the_pretrained_model_and_tiny_from_scratch():
+    assert OmegaConf.to_object(_compose("decompose")).init == "pretrained"
+    assert OmegaConf.to_object(_compose("decompose", ["preset=tiny"])).init == "scratch"
