@@ -62,3 +62,12 @@ def test_pretrained_layers_beat_random_weights_on_a_fresh_scene(tmp_path):
     ours, chance = _effect_iou(pretrained, scene, video), _effect_iou(random_init, scene, video)
     print(f"effect IoU: pretrained {ours:.3f}, random weights {chance:.3f}")
     assert ours > 0.5 and ours > chance + 0.3, (ours, chance)
+
+
+def test_model_settings_that_a_checkpoint_overrides_are_warned_about(caplog):
+    with caplog.at_level("WARNING", logger="omnigame.api"):
+        initial_model("pretrained", ModelConfig(), (64, 112))
+    assert not caplog.records  # the defaults describe the shipped model: nothing to say
+    with caplog.at_level("WARNING", logger="omnigame.api"):
+        initial_model("pretrained", ModelConfig(heads=2), (64, 112))
+    assert "settings are ignored" in caplog.text

@@ -3,7 +3,8 @@
 For each clip and each step count, run `omnigame.decompose` (step 0 = zero-shot inference) and
 record the reconstruction PSNR at the input resolution, the wall time of the whole call, the
 TTT and inference seconds, and a contact sheet (input | layers | alphas | reconstruction).
-Full outputs (layers, preview.mp4, TensorBoard) go to --runs; the figures to --out.
+Full outputs (layers, preview.mp4, TensorBoard) go to --runs, replaced when the same clip,
+start and step count are run again; the figures and results.json go to --out.
 
     OMP_NUM_THREADS=1 python experiments/real_clips/run.py \\
         --clips ../shared/data/real/boys-beach ../shared/data/real/davis_kite-walk \\
