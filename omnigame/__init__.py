@@ -9,12 +9,12 @@ Public API:
 from .api import decompose, make_config, pretrain, test_time_train
 from .config import (ClipConfig, DecomposeConfig, InputConfig, LossConfig, MaskScheduleConfig,
                      ModelConfig, TrainConfig)
-from .evaluation import evaluate
-from .layers import Layers
-from .model import OmnigameModel
+from .evaluation.evaluate import evaluate
+from .io.layers import Layers
+from .model.network import OmnigameModel
 from .pretrained import load_pretrained
-from .readers import read_input
-from .video import InputError, Video
+from .io.readers import read_input
+from .io.video import InputError, Video
 
 __version__ = "0.1.0"
 __all__ = ["decompose", "evaluate", "test_time_train", "pretrain", "load_pretrained",

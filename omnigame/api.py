@@ -19,19 +19,19 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf
 
-from .background import median_background
-from .checkpoint import load_checkpoint, model_from_checkpoint
-from .clips import ClipDataset
+from .data.background import median_background
+from .training.checkpoint import load_checkpoint, model_from_checkpoint
+from .data.clips import ClipDataset
 from .config import DecomposeConfig, ModelConfig, TrainConfig, pretrain_defaults
-from .data import PreparedVideo, check_long_enough, model_size, prepare
+from .data.prepare import PreparedVideo, check_long_enough, model_size, prepare
 from .inference import infer_layers
-from .layers import Layers
-from .metrics import psnr
-from .model import OmnigameModel
-from .output import build_layers, check_out_dir, write_result
-from .readers import read_input
-from .training import TrainResult, train
-from .video import Video
+from .io.layers import Layers
+from .evaluation.metrics import psnr
+from .model.network import OmnigameModel
+from .io.result_writer import build_layers, check_out_dir, write_result
+from .io.readers import read_input
+from .training.loop import TrainResult, train
+from .io.video import Video
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     video: an Omnimatte folder (rgb/, mask/NN/), a folder holding input_video.mp4 and
         mask_NN.mp4, a frames folder or a video file, or a `Video`.
     masks: one mask video or mask folder per object, when `video` does not hold them.
-    out_dir: where to write the result (see omnigame.output); None writes nothing.
+    out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
         DecomposeConfig (init, detail_transfer, preview, overwrite, device, batch_frames) or
         dotted keys; or pass a whole `config`.

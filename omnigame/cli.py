@@ -48,7 +48,7 @@ def decompose_main(cfg: DictConfig) -> None:
 @hydra.main(config_path="conf", config_name="pretrain", version_base="1.3")
 def pretrain_main(cfg: DictConfig) -> None:
     from .api import pretrain
-    from .readers import read_input
+    from .io.readers import read_input
     job: PretrainJob = OmegaConf.to_object(cfg)
     if job.data == "synthetic":
         from synthetic_scenes import SceneConfig, SceneDataset

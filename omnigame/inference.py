@@ -17,8 +17,8 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import ClipConfig
-from .data import PreparedVideo
-from .model import OmnigameModel
+from .data.prepare import PreparedVideo
+from .model.network import OmnigameModel
 
 
 def inference_gap(num_frames: int, clip: ClipConfig) -> int:

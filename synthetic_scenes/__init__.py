@@ -2,7 +2,7 @@
 
     from synthetic_scenes import SceneConfig, generate_scene, write_scene, generate_dataset
     scene = generate_scene(SceneConfig(height=64, width=112), seed=3)
-    video = scene.to_video()            # omnigame.video.Video (stable view)
+    video = scene.to_video()            # omnigame.io.video.Video (stable view)
     write_scene(scene, "out/00003")     # Omnimatte layout + gt/
 
 SceneDataset streams scenes as Videos for pretraining (DataLoader(collate_fn=collate_videos)).

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from omnigame.config import ModelConfig
-from omnigame.video import Video
+from omnigame.io.video import Video
 
 
 def tiny_model_config(size=(32, 48), skip=False) -> ModelConfig:

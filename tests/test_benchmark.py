@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from omnigame.benchmark import count_flops, measure_in_subprocess
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "experiments" / "benchmark"))
+from harness import count_flops, measure_in_subprocess  # noqa: E402
 
 
 def test_count_flops_includes_cpu_attention():

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import disc_video, tiny_model_config
 from omnigame import decompose
-from omnigame.cli_evaluate import evaluate_result, main
+from omnigame.evaluation.cli import evaluate_result, main
 from omnigame.config import DecomposeConfig, InputConfig, TrainConfig
-from omnigame.layers_io import load_layers
+from omnigame.io.result_reader import load_layers
 
 REPORT = ["metrics.json", "metrics.md", "psnr_per_frame.png", "contact_sheet.png", "error_map.png"]
 

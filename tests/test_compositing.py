@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from omnigame.compositing import composite, front_coverage, sort_layers
+from omnigame.model.compositing import composite, front_coverage, sort_layers
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

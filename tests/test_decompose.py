@@ -8,12 +8,12 @@ import pytest
 import torch
 
 import omnigame
-from omnigame.clips import ClipDataset
+from omnigame.data.clips import ClipDataset
 from omnigame.config import ClipConfig, DecomposeConfig
-from omnigame.data import prepare
+from omnigame.data.prepare import prepare
 from omnigame.inference import clip_for_frame, inference_gap, infer_layers
-from omnigame.model import OmnigameModel
-from omnigame.video import InputError
+from omnigame.model.network import OmnigameModel
+from omnigame.io.video import InputError
 
 from conftest import disc_video, tiny_model_config
 from test_inputs import write_omnimatte

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from omnigame import report
-from omnigame.evaluation import evaluate, load_ground_truth
-from omnigame.layers import Layers
-from omnigame.video import Video
+from omnigame.evaluation import report
+from omnigame.evaluation.evaluate import evaluate, load_ground_truth
+from omnigame.io.layers import Layers
+from omnigame.io.video import Video
 
 N, H, W = 4, 24, 32
 

@@ -5,9 +5,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from omnigame.background import fill_holes, median_background
-from omnigame.readers import read_input
-from omnigame.video import InputError
+from omnigame.data.background import fill_holes, median_background
+from omnigame.io.readers import read_input
+from omnigame.io.video import InputError
 
 from conftest import disc_video
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from omnigame.config import LossConfig, MaskScheduleConfig, TrainConfig, pretrain_defaults
-from omnigame.losses import (alpha_sparsity, mask_loss, mask_weight, reconstruction_loss,
+from omnigame.training.losses import (alpha_sparsity, mask_loss, mask_weight, reconstruction_loss,
                              total_loss)
 
 

@@ -8,7 +8,7 @@ import scipy.linalg
 import torch
 from scipy.ndimage import gaussian_filter
 
-from omnigame import frechet, metrics, warping
+from omnigame.evaluation import frechet, metrics, warping
 
 H, W = 32, 48
 GREY = 128
@@ -336,6 +336,6 @@ def test_fvd_with_a_saved_extractor(tmp_path, kind):
 
 def test_fvd_without_extractor_is_none_and_says_why(caplog):
     video = np.zeros((2, 4, 4, 3), np.uint8)
-    with caplog.at_level(logging.INFO, logger="omnigame.frechet"):
+    with caplog.at_level(logging.INFO, logger="omnigame.evaluation.frechet"):
         assert frechet.frechet_video_distance([video, video], [video, video]) is None
     assert "I3D" in caplog.text

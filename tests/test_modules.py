@@ -3,11 +3,11 @@ import pytest
 import torch
 
 from omnigame.config import ModelConfig
-from omnigame.encoders import Encoder
-from omnigame.model import OmnigameModel, hidden_indices
-from omnigame.positional import PositionalEmbedding, resize_table
-from omnigame.rgba_decoder import RGBADecoder
-from omnigame.transformer import TransformerDecoder
+from omnigame.model.encoders import Encoder
+from omnigame.model.network import OmnigameModel, hidden_indices
+from omnigame.model.positional import PositionalEmbedding, resize_table
+from omnigame.model.rgba_decoder import RGBADecoder
+from omnigame.model.transformer import TransformerDecoder
 
 from conftest import tiny_model_config
 

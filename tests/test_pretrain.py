@@ -2,8 +2,8 @@
 import torch
 
 import omnigame
-from omnigame.checkpoint import load_checkpoint
-from omnigame.clips import ClipDataset, collate
+from omnigame.training.checkpoint import load_checkpoint
+from omnigame.data.clips import ClipDataset, collate
 from omnigame.config import ClipConfig, TrainConfig, pretrain_defaults
 from synthetic_scenes import SceneConfig, SceneDataset
 

@@ -6,13 +6,13 @@ import torch
 import omnigame
 from omnigame.api import initial_model
 from omnigame.config import ClipConfig, ModelConfig
-from omnigame.data import prepare
-from omnigame.evaluation import ground_truth_metrics, load_ground_truth
+from omnigame.data.prepare import prepare
+from omnigame.evaluation.evaluate import ground_truth_metrics, load_ground_truth
 from omnigame.inference import infer_layers
-from omnigame.model import OmnigameModel
-from omnigame.output import build_layers
+from omnigame.model.network import OmnigameModel
+from omnigame.io.result_writer import build_layers
 from omnigame.pretrained import CARD, WEIGHTS
-from omnigame.readers import read_input
+from omnigame.io.readers import read_input
 from synthetic_scenes import SceneConfig, generate_scene, write_scene
 
 

@@ -8,7 +8,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from omnigame.video import Video
+from omnigame.io.video import Video
 from synthetic_scenes import (SceneConfig, SceneDataset, as_scene_config, contact_sheet,
                               generate_dataset, generate_scene, read_order, scene_seed, write_scene)
 from synthetic_scenes.camera import Canvas, frame_matrices, make_canvas, sample_states, stabilising_maps

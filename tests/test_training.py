@@ -2,12 +2,12 @@
 import pytest
 import torch
 
-from omnigame.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
-from omnigame.clips import ClipDataset, collate
+from omnigame.training.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from omnigame.data.clips import ClipDataset, collate
 from omnigame.config import ClipConfig, TrainConfig
-from omnigame.data import prepare
-from omnigame.model import OmnigameModel
-from omnigame.training import train
+from omnigame.data.prepare import prepare
+from omnigame.model.network import OmnigameModel
+from omnigame.training.loop import train
 
 from conftest import disc_video, tiny_model_config
 

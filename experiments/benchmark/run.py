@@ -5,7 +5,7 @@ peak memory, and how time and memory grow with video length and object count.
     python experiments/benchmark/run.py --quick --out /tmp/bench   # tiny sizes, for tests
 
 Writes results.json, results.md and two figures (sweep.png, growth.png) to --out (default:
-this folder). Each measurement runs in a fresh process (omnigame.benchmark), so its peak
+this folder). Each measurement runs in a fresh process (harness.py), so its peak
 memory is its own; see README.md for what each number means.
 """
 from __future__ import annotations
@@ -22,12 +22,13 @@ from typing import Dict, List
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # run from a checkout without installing omnigame
+sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
-from omnigame.benchmark import matmul_peak, measure, measure_in_subprocess  # noqa: E402
-from omnigame.report import write_json  # noqa: E402
+from harness import matmul_peak, measure, measure_in_subprocess  # noqa: E402
+from omnigame.evaluation.report import write_json  # noqa: E402
 
 import summary  # noqa: E402  (experiments/benchmark/summary.py: tables and figures)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 
 import omnigame
-from omnigame.readers import read_input
-from omnigame.report import contact_sheet, write_json
+from omnigame.io.readers import read_input
+from omnigame.evaluation.report import contact_sheet, write_json
 
 
 def run_one(clip: Path, steps: int, args) -> dict:

@@ -22,15 +22,15 @@ import numpy as np
 import torch
 
 from omnigame.api import initial_model
-from omnigame.clips import ClipDataset
+from omnigame.data.clips import ClipDataset
 from omnigame.config import DecomposeConfig, MaskScheduleConfig, ModelConfig
-from omnigame.data import prepare
-from omnigame.evaluation import ground_truth_metrics, load_ground_truth
+from omnigame.data.prepare import prepare
+from omnigame.evaluation.evaluate import ground_truth_metrics, load_ground_truth
 from omnigame.inference import infer_layers
-from omnigame.metrics import psnr
-from omnigame.output import build_layers
-from omnigame.readers import read_input
-from omnigame.training import train
+from omnigame.evaluation.metrics import psnr
+from omnigame.io.result_writer import build_layers
+from omnigame.io.readers import read_input
+from omnigame.training.loop import train
 
 
 def score(model, prepared, video, scene: Path, cfg: DecomposeConfig) -> dict:

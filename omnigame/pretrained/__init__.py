@@ -10,8 +10,8 @@ from typing import Optional, Sequence
 
 import torch
 
-from ..checkpoint import load_checkpoint, model_from_checkpoint
-from ..model import OmnigameModel
+from ..training.checkpoint import load_checkpoint, model_from_checkpoint
+from ..model.network import OmnigameModel
 
 WEIGHTS = Path(__file__).with_name("omnigame_synthetic.pt")
 CARD = Path(__file__).with_name("MODEL_CARD.md")

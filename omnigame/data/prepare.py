@@ -13,8 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import ClipConfig
-from .video import InputError, Video
+from ..config import ClipConfig
+from ..io.video import InputError, Video
 
 
 @dataclass

@@ -20,11 +20,11 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
-from .clips import ClipDataset, collate
-from .config import TrainConfig
-from .data import Batch
+from ..data.clips import ClipDataset, collate
+from ..config import TrainConfig
+from ..data.prepare import Batch
 from .losses import mask_weight, total_loss
-from .model import OmnigameModel, hidden_indices
+from ..model.network import OmnigameModel, hidden_indices
 from .monitor import Monitor
 
 log = logging.getLogger(__name__)

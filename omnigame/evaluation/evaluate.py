@@ -2,7 +2,7 @@
 
     metrics = evaluate(layers, video, gt_dir="scenes/0003", out_dir="runs/0003/eval")
 
-Protocols (see docs of omnigame.metrics / warping / frechet for exact definitions):
+Protocols (see docs of omnigame.evaluation.metrics / warping / frechet for exact definitions):
   - reconstruction PSNR / SSIM of layers.reconstruction against the input frames;
   - warping error of every layer, of the reconstruction and (as a floor) of the input itself, along
     optical flow estimated once on the input frames;
@@ -22,9 +22,9 @@ import imageio.v3 as iio
 import numpy as np
 from skimage.transform import resize
 
-from omnigame import frechet, metrics, report, warping
-from omnigame.layers import Layers
-from omnigame.video import Video
+from omnigame.evaluation import frechet, metrics, report, warping
+from omnigame.io.layers import Layers
+from omnigame.io.video import Video
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def evaluate(layers: Layers, video: Video, gt_dir: Optional[str] = None,
 
     gt_dir:              scene folder with gt/ (see load_ground_truth), or None for real videos.
     compose_backgrounds: new backgrounds, each (H, W, 3) or (M, H, W, 3) uint8 (resized and looped).
-    extractor:           TorchScript video feature network for FVD (see omnigame.frechet), or None.
+    extractor:           TorchScript video feature network for FVD (see omnigame.evaluation.frechet), or None.
     Returns the nested metrics dict (floats, lists, strings; nan where undefined).
     """
     if layers.rgba.shape[1:4] != video.frames.shape[:3]:

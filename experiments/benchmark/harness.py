@@ -5,7 +5,7 @@ it reports belongs to that measurement alone: the peak resident set size (VmHWM,
 the measured work starts) on CPU, torch.cuda.max_memory_allocated on CUDA. Each returns a flat
 dict of numbers.
 
-    python -m omnigame.benchmark '{"kind": "train", "height": 64, "width": 112, ...}'
+    python experiments/benchmark/harness.py '{"kind": "train", "height": 64, "width": 112, ...}'
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ import numpy as np
 import torch
 from torch.utils import flop_counter
 
-from .config import ClipConfig, ModelConfig, TrainConfig
-from .data import Batch, prepare
-from .inference import infer_layers
-from .model import OmnigameModel
-from .training import loss_on_batch
-from .video import Video
+from omnigame.config import ClipConfig, ModelConfig, TrainConfig
+from omnigame.data.prepare import Batch, prepare
+from omnigame.inference import infer_layers
+from omnigame.model.network import OmnigameModel
+from omnigame.training.loop import loss_on_batch
+from omnigame.io.video import Video
 
 MiB = 2 ** 20
 TINY = dict(encoder_channels=[8, 16, 32, 32], decoder_channels=[32, 16, 8, 8],
@@ -161,7 +161,7 @@ def count_flops(fn: Callable[[], object]) -> int:
 
 def train_step(model: OmnigameModel, opt: torch.optim.Optimizer, batch: Batch,
                cfg: TrainConfig) -> None:
-    """One step of omnigame.training: loss on the hidden frames, backward, AdamW."""
+    """One step of omnigame.training.loop: loss on the hidden frames, backward, AdamW."""
     terms, _, _ = loss_on_batch(model, batch, cfg, lambda_m=0.1)
     opt.zero_grad(set_to_none=True)
     terms["loss"].backward()
@@ -209,8 +209,8 @@ def measure_inference(p: dict) -> dict:
 
 def measure_decompose(p: dict) -> dict:
     """omnigame.decompose with steps=0 (inference plus building full-resolution Layers)."""
-    from .api import decompose
-    from .config import DecomposeConfig, InputConfig
+    from omnigame.api import decompose
+    from omnigame.config import DecomposeConfig, InputConfig
     device, N, L, s = p["device"], p["frames"], p["objects"], p["input_scale"]
     H, W = p["height"] * s, p["width"] * s  # the input video is larger than the model size
     video = moving_squares(N, H, W, L)
@@ -247,11 +247,11 @@ def measure(p: dict) -> dict:
 
 def measure_in_subprocess(p: dict, timeout: float = 900) -> dict:
     """measure(p) in a fresh interpreter, so its peak memory is its own; returns its dict."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [root, os.environ.get("PYTHONPATH")])))
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "omnigame.benchmark", json.dumps(p)], env=env,
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), json.dumps(p)], env=env,
                           capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark {p} failed:\n{proc.stderr[-3000:]}")

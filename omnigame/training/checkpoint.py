@@ -13,9 +13,9 @@ from typing import Any, Dict, Optional
 import torch
 from omegaconf import OmegaConf
 
-from .config import ModelConfig
-from .model import OmnigameModel
-from .positional import resize_table
+from ..config import ModelConfig
+from ..model.network import OmnigameModel
+from ..model.positional import resize_table
 
 FORMAT = "omnigame-checkpoint"
 VERSION = 1

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import torch
 
-from .compositing import composite
-from .config import TrainConfig
-from .data import Batch
+from ..model.compositing import composite
+from ..config import TrainConfig
+from ..data.prepare import Batch
 
 
 def checkerboard(H: int, W: int, cell: int = 8) -> torch.Tensor:

@@ -142,7 +142,7 @@ def preview_frames(frames: np.ndarray, layers: Layers, max_height: int = 240):
         tiles = [frames[n]]
         rgba = torch.from_numpy(layers.rgba[:, n]).permute(0, 3, 1, 2).float() / 255
         if board is None:
-            from .monitor import checkerboard
+            from ..training.monitor import checkerboard
             board = checkerboard(H, W, cell=max(4, H // 24))
         over = rgba[:, :3] * rgba[:, 3:] + board * (1 - rgba[:, 3:])
         tiles += list(to_uint8(over.permute(0, 2, 3, 1)))

@@ -18,7 +18,7 @@ from scipy.ndimage import map_coordinates
 from skimage.color import rgb2gray
 from skimage.registration import optical_flow_ilk, optical_flow_tvl1
 
-from omnigame.metrics import premultiply, to_unit
+from omnigame.evaluation.metrics import premultiply, to_unit
 
 logger = logging.getLogger(__name__)
 

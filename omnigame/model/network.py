@@ -21,7 +21,7 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
-from .config import ModelConfig
+from ..config import ModelConfig
 from .encoders import Encoder
 from .positional import PositionalEmbedding
 from .rgba_decoder import RGBADecoder

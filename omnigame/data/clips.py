@@ -13,10 +13,10 @@ import torch
 import torch.nn.functional as F
 
 from .background import median_background
-from .config import ClipConfig
-from .data import (Batch, PreparedVideo, check_long_enough, clip_span, crop_box, hide_pattern,
+from ..config import ClipConfig
+from .prepare import (Batch, PreparedVideo, check_long_enough, clip_span, crop_box, hide_pattern,
                    prepare)
-from .video import Video
+from ..io.video import Video
 
 STREAM_LENGTH = 2 ** 62
 

@@ -11,8 +11,8 @@ from typing import Dict, Optional
 
 import torch
 
-from .config import LossConfig, MaskScheduleConfig
-from .compositing import composite, front_coverage, sort_layers
+from ..config import LossConfig, MaskScheduleConfig
+from ..model.compositing import composite, front_coverage, sort_layers
 
 
 def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor,

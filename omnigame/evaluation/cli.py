@@ -4,7 +4,7 @@
     omnigame-evaluate result=clip_layers video=clip/ gt_dir=clip/ out_dir=clip_eval
     omnigame-evaluate result=clip_layers 'backgrounds=[beach.png,street.mp4]'
 
-The layers are read back from disk (omnigame.layers_io), the input video is read again, and
+The layers are read back from disk (omnigame.io.result_reader), the input video is read again, and
 `omnigame.evaluate` writes metrics.json, metrics.md and figures to out_dir (default
 <result>/eval). A folder that already holds a metrics.json is never replaced unless
 overwrite=true. From Python, call `evaluate_result` (or `omnigame.evaluate` on in-memory layers).
@@ -27,7 +27,7 @@ log = logging.getLogger("omnigame")
 AUTO = "auto"
 # An absolute path: a relative one becomes pkg://omnigame.conf when this module is imported
 # (console script, tests), which Hydra cannot load because conf/ is not a Python package.
-CONF_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conf")
+CONF_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conf")
 
 
 @dataclass
@@ -85,7 +85,7 @@ def check_eval_dir(out: Path, overwrite: bool) -> None:
 
 def read_background(path: str) -> np.ndarray:
     """An image -> (H, W, 3); a video file or frames folder -> (M, H, W, 3); uint8."""
-    from .readers import IMAGE_EXT, read_frames, read_image
+    from ..io.readers import IMAGE_EXT, read_frames, read_image
     p = Path(path)
     if p.is_file() and p.suffix.lower() in IMAGE_EXT:
         return read_image(p)
@@ -100,9 +100,9 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
     video/masks: the input, in any form `omnigame.read_input` accepts (default: from the
     run's config.yaml). Returns the metrics dict that metrics.json holds.
     """
-    from .evaluation import evaluate
-    from .layers_io import load_layers
-    from .readers import read_input
+    from .evaluate import evaluate
+    from ..io.result_reader import load_layers
+    from ..io.readers import read_input
     result = Path(result)
     out = Path(out_dir) if out_dir is not None else result / "eval"
     check_eval_dir(out, overwrite)

@@ -1,0 +1,11 @@
+"""Files in and out: videos and masks as the user has them, results as the user gets them.
+
+video (the Video container, InputError), readers (Omnimatte folders, mp4 + mask videos, frame
+folders), layers (the Layers result), result_writer (a result folder, written atomically),
+result_reader (a result folder read back into Layers).
+"""
+from .layers import Layers
+from .readers import read_input
+from .video import InputError, Video
+
+__all__ = ["Layers", "read_input", "InputError", "Video"]
