@@ -30,7 +30,7 @@ from .evaluation.metrics import psnr
 from .model.network import OmnigameModel
 from .io.result_writer import build_layers, check_out_dir, write_result
 from .io.readers import read_input
-from .training.loop import TrainResult, train
+from .training.loop import TrainResult, seed_everything, train
 from .io.video import Video
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     background, unseen = _background(vid, cfg)
     size = model_size(vid.size, cfg.input.size, cfg.input.keep_aspect)
     prepared = prepare(vid, background, size)
+    seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
     model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
     metrics = {"frames": vid.num_frames, "objects": vid.num_objects,
                "model_size": list(size), "background_unseen_fraction": unseen}
@@ -87,7 +88,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
                         cfg.train.progress)
     metrics.update(ttt_steps=result.steps, ttt_seconds=round(result.seconds, 2),
                    inference_seconds=round(time.perf_counter() - start, 2))
-    layers = build_layers(rgba, vid, background, cfg.detail_transfer)
+    layers = build_layers(rgba, vid, background, cfg.detail_transfer, cfg.sharpen)
     metrics["reconstruction_psnr"] = psnr(layers.reconstruction, vid.frames)
     layers.metrics = metrics
     log.info("reconstruction PSNR %.2f dB", metrics["reconstruction_psnr"])
@@ -167,6 +168,7 @@ def pretrain(videos: Sequence[Video], model_config: ModelConfig = ModelConfig(),
     Resumes from run_dir/checkpoint.pt when it exists.
     """
     config = config or pretrain_defaults()
+    seed_everything(config.seed)
     model = OmnigameModel(model_config)
     data = ClipDataset(videos, config.clip, model_config.image_size, config.seed,
                        config.crop_prob)

@@ -51,11 +51,12 @@ def pretrain_main(cfg: DictConfig) -> None:
     from .io.readers import read_input
     job: PretrainJob = OmegaConf.to_object(cfg)
     if job.data == "synthetic":
-        from synthetic_scenes import SceneConfig, SceneDataset
-        size = list(job.scene_size)
-        scenes = SceneConfig(height=size[0], width=size[1], max_objects=job.max_objects,
-                             num_frames=24)
-        videos = SceneDataset(scenes, seed=job.train.seed)
+        from dataclasses import asdict
+        from synthetic_scenes import SceneDataset
+        from synthetic_scenes.mix import user_like_families
+        configs, weights = user_like_families(job.scene_size, job.max_objects,
+                                              **asdict(job.scenes))
+        videos = SceneDataset(configs, seed=job.train.seed, weights=weights)
     else:
         folders = sorted(p for p in Path(job.data).iterdir() if (p / "rgb").is_dir())
         if not folders:

@@ -117,7 +117,11 @@ class DecomposeConfig:
     # TTT starts from the shipped pretrained model (omnigame/pretrained); 'scratch' starts
     # from random weights with `model`; or the path of a checkpoint.pt.
     init: str = "pretrained"
-    detail_transfer: bool = False
+    # Layers at the input resolution: the input masks' sharp edges replace the model's blurred
+    # silhouette (what the model adds beyond it, e.g. a shadow, is kept), and the residual
+    # frame - reconstruction goes into the visible layers (reference s.6, as on real video).
+    sharpen: bool = True
+    detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False
     device: str = "cpu"
@@ -134,6 +138,17 @@ class DecomposeJob(DecomposeConfig):
 
 
 @dataclass
+class SceneMixConfig:
+    """Streamed pretraining scenes made to look like users' input (synthetic_scenes.mix)."""
+
+    background_mode: str = "estimate"  # median of unmasked pixels, as users' videos get
+    long_shadow_prob: float = 0.5  # share of 'v2' scenes (long shadows, lower camera)
+    camera_motion_prob: float = 0.5  # share of stabilised moving-camera scenes
+    stabilise_error_px: float = 1.0  # residual misregistration of those, pixels (std)
+    background_weights: List[float] = field(default_factory=lambda: [0.4, 0.35, 0.15, 0.1])
+
+
+@dataclass
 class PretrainJob:
     """The `omnigame-pretrain` command."""
 
@@ -142,6 +157,7 @@ class PretrainJob:
     data: str = "synthetic"  # 'synthetic' (streamed scenes) or a folder of scene folders
     scene_size: List[int] = field(default_factory=lambda: [128, 224])
     max_objects: int = 3  # streamed scenes have 1..max_objects objects (padded per batch)
+    scenes: SceneMixConfig = field(default_factory=SceneMixConfig)
     out_dir: str = "runs/pretrain"
     device: str = "cpu"
 

@@ -67,6 +67,10 @@ class SceneConfig:
     camera_rotate_deg: float = 5.0
     camera_scale: List[float] = _range(0.95, 1.05)
     camera_shear_deg: float = 3.0
+    # Residual error of a real stabiliser: the stable view of a moving-camera scene is rendered
+    # through a per-frame random shift of about this many pixels (and rotation of as many
+    # pixels at the frame's edge), so the background no longer lines up exactly.
+    stabilise_error_px: float = 0.0
 
 
 def as_scene_config(config: Any) -> SceneConfig:

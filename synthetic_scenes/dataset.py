@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import List, Optional
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -38,21 +39,41 @@ def collate_videos(batch: List) -> List:
 class SceneDataset(torch.utils.data.Dataset):
     """Scenes generated on the fly: item i is scene_seed(seed, i) as an omnigame Video.
 
+    config: one SceneConfig, or a list of them (a mix of scene families, e.g. level and moving
+    cameras); item i then draws its family from `weights` (default equal) with its own seed.
     Use with DataLoader(..., collate_fn=collate_videos, num_workers=k); picklable for workers.
     """
 
-    def __init__(self, config: Optional[SceneConfig] = None, seed: int = 0, length: int = 10**9):
-        self.config = as_scene_config(config if config is not None else SceneConfig())
+    def __init__(self, config=None, seed: int = 0, length: int = 10**9,
+                 weights: Optional[List[float]] = None):
+        configs = config if isinstance(config, (list, tuple)) else [config]
+        self.configs = [as_scene_config(c if c is not None else SceneConfig()) for c in configs]
+        w = np.asarray(weights if weights is not None else [1.0] * len(self.configs), float)
+        if len(w) != len(self.configs) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"weights {list(w)} do not fit {len(self.configs)} scene families")
+        self.weights = w / w.sum()
         self.seed = int(seed)
         self.length = int(length)
+
+    @property
+    def config(self) -> SceneConfig:
+        return self.configs[0]
 
     def __len__(self) -> int:
         return self.length
 
+    def family(self, index: int) -> int:
+        """Which of `configs` scene `index` comes from (deterministic)."""
+        if len(self.configs) == 1:
+            return 0
+        rng = np.random.default_rng([self.seed, int(index), 7])
+        return int(rng.choice(len(self.configs), p=self.weights))
+
     def __getitem__(self, index: int):
         if not 0 <= index < self.length:
             raise IndexError(f"scene {index} out of range 0..{self.length - 1}")
-        return generate_scene(self.config, scene_seed(self.seed, index)).to_video()
+        cfg = self.configs[self.family(index)]
+        return generate_scene(cfg, scene_seed(self.seed, index)).to_video()
 
 
 def _init_worker() -> None:

@@ -20,7 +20,7 @@ from .compositing import composite, to_uint8, to_uint8_rgba
 from .config import SceneConfig, as_scene_config, background_weights
 from .estimate import estimate_background
 from .render import render_object, sample_recipe
-from .warp import affine_coords, affine_sample, inside
+from .warp import affine_coords, affine_sample, compose_affine, inside
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +116,7 @@ def generate_scene(config, seed: int) -> Scene:
     else:
         mats = frame_matrices(states, canvas, (cfg.height, cfg.width), cfg.num_frames)
         camera = _camera_view(stack, plate_u8, mats, order, cfg)
-        stable = _make_view(*_crop(canvas, cfg, layers, alphas, plate_u8), order, cfg)
-        coords = affine_coords(stabilising_maps(mats, canvas), (cfg.height, cfg.width))
-        valid = inside(coords, (cfg.height, cfg.width))
+        stable, valid = _stable_view(rng, stack, plate_u8, mats, canvas, order, cfg)
     params = _params(cfg, seed, canvas, plate, recipes, states)
     return Scene(cfg, int(seed), camera, stable, stable.background[0], order, valid, mats,
                  canvas.ref_matrix(), params)
@@ -164,6 +162,38 @@ def _camera_view(stack, plate_u8, mats, order, cfg) -> View:
     plate = np.ascontiguousarray(plate_u8.transpose(2, 0, 1)[None], dtype=np.float32)
     background = np.round(affine_sample(plate, mats, size)).clip(0, 255).astype(np.uint8)
     return _make_view(warped[:, :, :4], warped[:, :, 4], background.transpose(0, 2, 3, 1), order, cfg)
+
+
+def _stable_view(rng, stack, plate_u8, mats, canvas: Canvas, order, cfg):
+    """The reference view of a moving-camera scene and its valid pixels (N, H, W)."""
+    layers, alphas = stack[:, :, :4], stack[:, :, 4]
+    jitter = _stabilise_error(rng, cfg)
+    to_frame = stabilising_maps(mats, canvas)
+    if jitter is None:
+        stable = _make_view(*_crop(canvas, cfg, layers, alphas, plate_u8), order, cfg)
+    else:
+        view = compose_affine(canvas.ref_matrix()[None], jitter)
+        stable = _camera_view(stack, plate_u8, view, order, cfg)
+        # the true background stays the static plate: the misalignment is the error
+        stable.background[:] = _crop(canvas, cfg, layers[:, :1], alphas[:, :1], plate_u8)[2]
+        to_frame = compose_affine(to_frame, jitter)
+    coords = affine_coords(to_frame, (cfg.height, cfg.width))
+    return stable, inside(coords, (cfg.height, cfg.width))
+
+
+def _stabilise_error(rng, cfg):
+    """(N, 2, 3) small random rigid maps (stable pixel -> misregistered pixel), or None."""
+    e = cfg.stabilise_error_px
+    if e <= 0:
+        return None
+    n, h, w = cfg.num_frames, cfg.height, cfg.width
+    shift = rng.normal(0.0, e, (n, 2))
+    angle = rng.normal(0.0, e / (0.5 * w), n)
+    cos, sin = np.cos(angle), np.sin(angle)
+    lin = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], 1)
+    centre = np.array([(w - 1) / 2, (h - 1) / 2])
+    t = centre + shift - lin @ centre
+    return np.concatenate([lin, t[..., None]], -1).astype(np.float32)
 
 
 def _crop(canvas: Canvas, cfg, layers, alphas, plate_u8):

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..data.prepare import resize_masks
 from .layers import Layers
 from .video import Video
 
@@ -33,13 +34,40 @@ RESULT_ENTRIES = ("layers", "background.png", "background", "reconstruction", "p
 
 
 def upsample_layers(rgba: torch.Tensor, size) -> torch.Tensor:
-    """(L, n, 4, h, w) float -> (L, n, 4, H, W) float in [0, 1], bilinear."""
+    """(L, n, 4, h, w) float -> (L, n, 4, H, W) float in [0, 1], bilinear on premultiplied colour.
+
+    Resizing straight colour mixes the colour of transparent pixels (meaningless) into the
+    edges: halos. Premultiplied colour is what compositing uses, so it resizes correctly.
+    """
     L, n = rgba.shape[:2]
     if tuple(rgba.shape[-2:]) == tuple(size):
         return rgba
     flat = rgba.reshape(L * n, 4, *rgba.shape[-2:])
-    up = F.interpolate(flat, size=tuple(size), mode="bilinear", align_corners=False)
-    return up.clamp(0, 1).view(L, n, 4, *size)
+    alpha = flat[:, 3:]
+    premult = torch.cat([flat[:, :3] * alpha, alpha], 1)
+    up = F.interpolate(premult, size=tuple(size), mode="bilinear", align_corners=False)
+    a = up[:, 3:].clamp(0, 1)
+    colour = up[:, :3] / a.clamp_min(1e-4)
+    return torch.cat([colour, a], 1).clamp(0, 1).view(L, n, 4, *size)
+
+
+def sharpen_alpha(rgba: torch.Tensor, masks: np.ndarray, model_size) -> torch.Tensor:
+    """Mask-guided alpha at the input resolution: the input mask's edges, the model's effects.
+
+    rgba (L, n, 4, H, W) upsampled layers; masks (L, n, H, W) bool input masks. The model saw
+    the masks at its own size, so its upsampled alpha follows a blurred silhouette. What it
+    adds or removes relative to that silhouette (shadows, reflections, holes) is kept, and the
+    silhouette itself is replaced by the full-resolution mask: hats and limbs stay sharp.
+    """
+    L, n, _, H, W = rgba.shape
+    m = torch.from_numpy(np.ascontiguousarray(masks)).reshape(L * n, H, W)
+    seen = resize_masks(m, model_size).float()[:, None]
+    seen = F.interpolate(seen, size=(H, W), mode="bilinear", align_corners=False)
+    alpha = rgba[:, :, 3].reshape(L * n, 1, H, W)
+    sharp = (m[:, None].float() + alpha - seen).clamp(0, 1)
+    out = rgba.clone()
+    out[:, :, 3] = sharp.view(L, n, H, W)
+    return out
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
@@ -66,9 +94,10 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
 
 
 def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
-                 detail: bool, chunk: int = 8) -> Layers:
+                 detail: bool, sharpen: bool = True, chunk: int = 8) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
+    sharpen: mask-guided alpha (sharpen_alpha); detail: detail transfer (transfer_detail).
     Works `chunk` frames at a time straight into the uint8 result, so no float copy of the
     whole video at full resolution is ever held.
     """
@@ -80,6 +109,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     for s in range(0, N, chunk):
         part = slice(s, min(N, s + chunk))
         rgba = upsample_layers(rgba_small[:, part], (H, W))
+        if sharpen and tuple(rgba_small.shape[-2:]) != (H, W):
+            rgba = sharpen_alpha(rgba, video.masks[:, part], rgba_small.shape[-2:])
         layers.rgba[:, part] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
         layers.reconstruction[part] = layers.composite(frames=range(part.start, part.stop))
         if detail:

@@ -2,6 +2,15 @@
 
 convt256-convt128-convt64-convt64-conv4 (seed section 1): 4x4 stride-2 transposed convolutions
 with InstanceNorm and ReLU, then a 3x3 convolution to 4 channels and tanh.
+
+The reference clamps the pre-activation to [-3, 3] before the tanh. A plain clamp passes no
+gradient outside that range, and the alpha sparsity term drives the alpha logit of every pixel
+outside the object's mask below -3 early in training: from then on no reconstruction error can
+grow alpha where the object's shadow or reflection is (measured: 99% of those logits were below
+-3 in the previous shipped model, and its layers never took an effect). `return_clamp` keeps the
+reference's forward values but lets a gradient through outside the range when it points back
+into it, so an effect the reconstruction needs can always be grown, while the sparsity term
+cannot push logits ever deeper.
 """
 from __future__ import annotations
 
@@ -11,6 +20,27 @@ import torch
 from torch import nn
 
 from .encoders import he_uniform_
+
+
+class _ReturnClamp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.bounds = (low, high)
+        return x.clamp(low, high)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (x,), (low, high) = ctx.saved_tensors, ctx.bounds
+        # Gradient descent moves x by -grad: below `low` keep grad < 0 (moves x up), above
+        # `high` keep grad > 0 (moves x down); inside, the ordinary clamp gradient.
+        keep = ((x >= low) & (x <= high)) | ((x < low) & (grad < 0)) | ((x > high) & (grad > 0))
+        return grad * keep, None, None
+
+
+def return_clamp(x: torch.Tensor, low: float = -3.0, high: float = 3.0) -> torch.Tensor:
+    """x.clamp(low, high) whose gradient outside [low, high] survives when it points inwards."""
+    return _ReturnClamp.apply(x, low, high)
 
 
 class UpBlock(nn.Module):
@@ -51,4 +81,4 @@ class RGBADecoder(nn.Module):
             x = torch.cat([x, skip], dim=1)
         x = self.ups[-1](x)
         # Clamp before tanh (reference): alpha stays in (0.0025, 0.9975), never exactly 0 or 1.
-        return (torch.tanh(self.to_rgba(x).clamp(-3.0, 3.0)) + 1.0) / 2.0
+        return (torch.tanh(return_clamp(self.to_rgba(x))) + 1.0) / 2.0

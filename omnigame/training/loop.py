@@ -62,7 +62,8 @@ def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m
     terms = total_loss(
         rgba, take_frames(batch.frames, hidden, 1), take_frames(batch.background, hidden, 1),
         take_frames(batch.masks, hidden, 2), take_frames(batch.order, hidden, 1),
-        cfg.loss, lambda_m, valid, batch.object_valid)
+        cfg.loss, lambda_m, valid, batch.object_valid,
+        hidden_fraction=hidden.shape[1] / batch.frames.shape[1])
     return terms, rgba, hidden
 
 

@@ -4,6 +4,11 @@ Every term is computed on hidden frames only: those are the frames the model dec
 frames the players must reproduce without having seen them. Images are compared in [-1, 1]
 units with the L1 summed over colour channels, as in the reference, so that the reference's
 weights (lambda_r = 0.05, lambda_m = 1 -> 0.01) keep their meaning.
+
+The reference averages the sparsity and mask terms over all T frames of a clip with zero weight
+on the visible ones (so they are diluted by hidden/T = 3/5), while the reconstruction term is a
+weighted mean over hidden pixels only. `hidden_fraction` applies the same dilution here, so
+lambda_r and lambda_m weigh against the reconstruction as much as in the reference, not 5/3 of it.
 """
 from __future__ import annotations
 
@@ -69,8 +74,9 @@ def decay_points(total_steps: int, schedule: MaskScheduleConfig):
 def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tensor,
                masks: torch.Tensor, order: torch.Tensor, cfg: LossConfig, lambda_m: float,
                valid: Optional[torch.Tensor] = None,
-               object_valid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-    """All terms for the decoded (hidden) frames.
+               object_valid: Optional[torch.Tensor] = None,
+               hidden_fraction: float = 1.0) -> Dict[str, torch.Tensor]:
+    """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length.
 
     rgba (B, L, K, 4, H, W); target, background (B, K, 3, H, W); masks (B, L, K, H, W) float;
     order (B, K, L); valid (B, K, 1, H, W) or None; object_valid (B, L) or None.
@@ -90,9 +96,9 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
     shown = (1.0 - front_coverage(sort_layers(masks, order))).clamp(0.0, 1.0)
     terms = {
         "recon": reconstruction_loss(recon, target, weight),
-        "sparsity": cfg.sparsity_weight * alpha_sparsity(
+        "sparsity": hidden_fraction * cfg.sparsity_weight * alpha_sparsity(
             sort_layers(alpha, order), shown, cfg.sparsity_gamma, cfg.sparsity_sharpness),
-        "mask": lambda_m * mask_loss(alpha, masks),
+        "mask": hidden_fraction * lambda_m * mask_loss(alpha, masks),
     }
     terms["loss"] = terms["recon"] + terms["sparsity"] + terms["mask"]
     return terms
