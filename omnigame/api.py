@@ -161,15 +161,16 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
 
 def pretrain(videos: Sequence[Video], model_config: ModelConfig = ModelConfig(),
              config: Optional[TrainConfig] = None, run_dir="runs/pretrain",
-             device="cpu") -> Tuple[OmnigameModel, TrainResult]:
-    """Train a model from random weights over many videos (e.g. a synthetic scene stream).
+             device="cpu", init: str = "scratch") -> Tuple[OmnigameModel, TrainResult]:
+    """Train a model over many videos (e.g. a synthetic scene stream).
 
-    config defaults to the seed's pretraining numbers (`pretrain_defaults()`).
-    Resumes from run_dir/checkpoint.pt when it exists.
+    init: 'scratch' (random weights), 'pretrained' (continue from the shipped model) or the
+    path of a checkpoint. config defaults to the seed's pretraining numbers
+    (`pretrain_defaults()`). Resumes from run_dir/checkpoint.pt when it exists.
     """
     config = config or pretrain_defaults()
     seed_everything(config.seed)
-    model = OmnigameModel(model_config)
+    model = initial_model(init, model_config, model_config.image_size)
     data = ClipDataset(videos, config.clip, model_config.image_size, config.seed,
                        config.crop_prob)
     result = train(model, data, config, run_dir, "pretrain", device)

@@ -62,7 +62,7 @@ def pretrain_main(cfg: DictConfig) -> None:
         if not folders:
             raise SystemExit(f"{job.data}: no scene folders (with rgb/ and mask/) inside")
         videos = _LazyVideos(folders, read_input)
-    _, result = pretrain(videos, job.model, job.train, job.out_dir, job.device)
+    _, result = pretrain(videos, job.model, job.train, job.out_dir, job.device, job.init)
     log.info("pretrained %d steps in %.0f s; checkpoint %s", result.steps, result.seconds,
              result.checkpoint)
 

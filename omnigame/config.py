@@ -32,6 +32,10 @@ class ModelConfig:
     # frames are decoded, and a hidden frame's skip is the encoding of a blank image, so it
     # carries no picture content: off by default (the seed's architecture).
     skip: bool = False
+    # Gradient of the reference's [-3, 3] clamp before the final tanh: 'hard' (the reference:
+    # none outside the range, so alpha can never grow where it has been pushed below -3),
+    # 'inward' (outside the range only gradients pointing back in pass) or 'straight'.
+    clamp: str = "inward"
 
 
 @dataclass
@@ -158,6 +162,8 @@ class PretrainJob:
     scene_size: List[int] = field(default_factory=lambda: [128, 224])
     max_objects: int = 3  # streamed scenes have 1..max_objects objects (padded per batch)
     scenes: SceneMixConfig = field(default_factory=SceneMixConfig)
+    # 'scratch' (random weights), 'pretrained' (continue from the shipped model) or a path
+    init: str = "scratch"
     out_dir: str = "runs/pretrain"
     device: str = "cpu"
 

@@ -51,7 +51,7 @@ class OmnigameModel(nn.Module):
         self.transformer = TransformerDecoder(width, config.heads, config.layers,
                                               config.mlp_ratio, config.dropout)
         skip_ch = config.encoder_channels[0] if config.skip else 0
-        self.decoder = RGBADecoder(width, config.decoder_channels, skip_ch)
+        self.decoder = RGBADecoder(width, config.decoder_channels, skip_ch, config.clamp)
 
     # -- encoders: each frame and each mask is encoded on its own (instance norm is per image),
     #    so the inference engine may cache these per frame.

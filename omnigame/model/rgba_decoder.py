@@ -43,6 +43,20 @@ def return_clamp(x: torch.Tensor, low: float = -3.0, high: float = 3.0) -> torch
     return _ReturnClamp.apply(x, low, high)
 
 
+class _StraightClamp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, low: float, high: float) -> torch.Tensor:
+        return x.clamp(low, high)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return grad, None, None
+
+
+CLAMPS = {"hard": lambda x: x.clamp(-3.0, 3.0), "inward": return_clamp,
+          "straight": lambda x: _StraightClamp.apply(x, -3.0, 3.0)}
+
+
 class UpBlock(nn.Module):
     """4x4 stride-2 transposed convolution (exactly doubles H and W), InstanceNorm, ReLU."""
 
@@ -60,8 +74,12 @@ class UpBlock(nn.Module):
 class RGBADecoder(nn.Module):
     """(B, D, h, w) [+ skip (B, S, 8h, 8w)] -> RGBA (B, 4, 16h, 16w) in [0, 1]."""
 
-    def __init__(self, width: int, channels: List[int], skip_channels: int = 0):
+    def __init__(self, width: int, channels: List[int], skip_channels: int = 0,
+                 clamp: str = "inward"):
         super().__init__()
+        if clamp not in CLAMPS:
+            raise ValueError(f"clamp must be one of {sorted(CLAMPS)}, got {clamp!r}")
+        self.clamp = CLAMPS[clamp]
         chans = [width] + list(channels)
         ups = [UpBlock(chans[i], chans[i + 1]) for i in range(len(channels))]
         # The optional skip joins before the last up-sampling block (reference layout).
@@ -81,4 +99,4 @@ class RGBADecoder(nn.Module):
             x = torch.cat([x, skip], dim=1)
         x = self.ups[-1](x)
         # Clamp before tanh (reference): alpha stays in (0.0025, 0.9975), never exactly 0 or 1.
-        return (torch.tanh(return_clamp(self.to_rgba(x))) + 1.0) / 2.0
+        return (torch.tanh(self.clamp(self.to_rgba(x))) + 1.0) / 2.0

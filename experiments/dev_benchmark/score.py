@@ -1,0 +1,175 @@
+"""Score one decomposition setting on the dev benchmark (and optionally synthetic test scenes).
+
+    OMP_NUM_THREADS=1 python experiments/dev_benchmark/score.py --out runs/devb-zeroshot steps=0
+    OMP_NUM_THREADS=1 python experiments/dev_benchmark/score.py --out runs/devb-floor --floor-only
+    ... score.py --out runs/x --synthetic 4 init=scratch steps=300 size=[64,112]
+
+key=value options go to `omnigame.decompose` (see omnigame/api.py make_config; values are read
+as YAML: 0, 5e-4, [64,112], true). Per scene: effect IoU (the reference protocol, as
+`omnigame.evaluation.evaluate.ground_truth_metrics` computes it), per effect kind, association,
+reconstruction PSNR and wall seconds, each beside the floor: the mask-only matte (input colours
+inside the input mask, alpha = mask), i.e. a decomposition that ignores effects.
+Results are saved after every scene; a re-run skips scored scenes and refuses other settings.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import omnigame  # noqa: E402
+from omnigame.evaluation.evaluate import ground_truth_metrics, load_ground_truth  # noqa: E402
+from omnigame.evaluation.metrics import association_accuracy, effect_iou_objects, psnr  # noqa: E402
+from omnigame.io.layers import Layers  # noqa: E402
+from omnigame.io.readers import read_input  # noqa: E402
+from sheets import result_sheet, save_small  # noqa: E402
+from tables import markdown  # noqa: E402
+
+SYNTH_DIR = "/work/data/synth-test-64x112"
+# the synthetic test split of experiments/synthetic_eval (README): seed 1, test split, 64x112
+SYNTH_SETTINGS = dict(seed=1, height=64, width=112, split="test")
+
+
+def effect_kinds(manifest: dict, count: int) -> list:
+    """Per object 'shadow' | 'reflection' | 'trail' | 'none': the dev manifest says it directly;
+    synthetic manifests list each object's effects (a reflection or shadow is the main one)."""
+    if "effect_kinds" in manifest:
+        return list(manifest["effect_kinds"])
+    kinds = []
+    for obj in manifest.get("objects", [])[:count]:
+        eff = obj.get("effects", {})
+        kinds.append(next((k for k in ("reflection", "shadow", "trail") if k in eff), "none"))
+    return kinds + ["none"] * (count - len(kinds))
+
+
+def floor_layers(video) -> Layers:
+    """The mask-only matte: each object's input colours inside its mask, alpha = the mask."""
+    masks = video.masks[..., None]
+    rgba = np.concatenate([np.where(masks, video.frames[None], 0),
+                           masks.astype(np.uint8) * 255], -1).astype(np.uint8)
+    bg = np.ascontiguousarray(np.broadcast_to(video.background, video.frames.shape))
+    layers = Layers(rgba, bg, np.empty_like(video.frames), video.order, list(video.object_names))
+    layers.reconstruction = layers.composite()
+    return layers
+
+
+def floor_metrics(video, gt) -> dict:
+    """Effect IoU, association and reconstruction PSNR of the mask-only matte."""
+    layers = floor_layers(video)
+    iou = effect_iou_objects(layers.rgba, gt.background, gt.effect_masks)
+    assoc = association_accuracy(layers.rgba[..., 3], gt.layers[..., 3], video.masks)
+    return {"iou": iou["per_object"], "association": assoc["per_object"],
+            "psnr": psnr(layers.reconstruction, video.frames)}
+
+
+def run_metrics(video, gt, options: dict):
+    """Decompose with `options`; returns (metrics, layers)."""
+    began = time.perf_counter()
+    layers = omnigame.decompose(video, **options)
+    seconds = time.perf_counter() - began
+    m = ground_truth_metrics(layers, video, gt)
+    return {"iou": m["effect_iou"]["per_object"],
+            "association": m["association_accuracy"]["per_object"],
+            "alpha_error": m["alpha_error"]["mean"],
+            "psnr": psnr(layers.reconstruction, video.frames), "seconds": seconds}, layers
+
+
+def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key: str) -> dict:
+    video = read_input(folder)
+    gt = load_ground_truth(str(folder))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    row = {"folder": str(folder), "objects": video.num_objects,
+           "kinds": effect_kinds(manifest, video.num_objects), "floor": floor_metrics(video, gt)}
+    if not floor_only:
+        row["ours"], layers = run_metrics(video, gt, options)
+        save_small(sheets / f"{key.replace('/', '__')}.png",
+                   result_sheet(video.frames, gt.layers, layers.rgba))
+    return row
+
+
+def synthetic_scenes(count: int, root: Path) -> list:
+    """The first `count` synthetic test scenes, generated (deterministically) if missing."""
+    if count <= 0:
+        return []
+    have = sorted(d for d in root.iterdir() if (d / "gt").is_dir()) if root.is_dir() else []
+    if len(have) < count:
+        from synthetic_scenes import SceneConfig, generate_dataset
+        s = SYNTH_SETTINGS
+        cfg = SceneConfig(height=s["height"], width=s["width"], split=s["split"])
+        print(f"generating {count} synthetic test scenes into {root}", flush=True)
+        generate_dataset(cfg, root, count, seed=s["seed"], workers=1, overwrite=True, sheet_scenes=0)
+        have = sorted(d for d in root.iterdir() if (d / "gt").is_dir())
+    return have[:count]
+
+
+def parse_options(pairs) -> dict:
+    """['steps=0', 'size=[64,112]'] -> {'steps': 0, 'size': [64, 112]} (values read as YAML)."""
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise SystemExit(f"option '{pair}' is not key=value")
+        key, value = pair.split("=", 1)
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def load(out: Path, meta: dict) -> dict:
+    """Scores already in `out`; refuses a folder scored with other settings."""
+    path = out / "results.json"
+    if not path.exists():
+        return {}
+    old = json.loads(path.read_text())
+    if old["meta"] != meta:
+        raise SystemExit(f"{path} was scored with other settings {old['meta']}, not {meta}; "
+                         f"choose another --out")
+    return old["scenes"]
+
+
+def save(out: Path, meta: dict, scenes: dict) -> None:
+    """results.json (atomically) and results.md, after every scene."""
+    tmp = out / "results.json.tmp"
+    tmp.write_text(json.dumps({"meta": meta, "scenes": scenes, "means": markdown(scenes, meta)[1]},
+                              indent=1))
+    tmp.replace(out / "results.json")
+    (out / "results.md").write_text(markdown(scenes, meta)[0])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("options", nargs="*", help="decompose options as key=value")
+    p.add_argument("--out", required=True, help="folder for results.json, results.md, sheets/")
+    p.add_argument("--scenes", default="/work/data/dev_benchmark", help="built dev benchmark")
+    p.add_argument("--synthetic", type=int, default=0, help="also score the first N synthetic test scenes")
+    p.add_argument("--synthetic-dir", default=SYNTH_DIR)
+    p.add_argument("--floor-only", action="store_true", help="only the mask-only floor (fast)")
+    p.add_argument("--limit", type=int, default=None, help="only the first K dev scenes")
+    args = p.parse_args()
+    options = {"progress": False, **parse_options(args.options)}
+    meta = {"options": {} if args.floor_only else options, "floor_only": args.floor_only}
+    out = Path(args.out)
+    (out / "sheets").mkdir(parents=True, exist_ok=True)
+    scenes = load(out, meta)
+    dev = sorted(d for d in Path(args.scenes).iterdir() if (d / "gt").is_dir())[:args.limit]
+    todo = [(f"dev/{d.name}", d) for d in dev]
+    todo += [(f"synth/{d.name}", d) for d in synthetic_scenes(args.synthetic, Path(args.synthetic_dir))]
+    for key, folder in todo:
+        if key in scenes:
+            continue
+        began = time.perf_counter()
+        scenes[key] = score_scene(folder, options, args.floor_only, out / "sheets", key)
+        save(out, meta, scenes)
+        ours = scenes[key].get("ours", {})
+        print(f"{key}: floor IoU {np.nanmean(scenes[key]['floor']['iou']):.3f}"
+              + (f", ours {np.nanmean(ours['iou']):.3f}" if ours else "")
+              + f" ({time.perf_counter() - began:.1f} s)", flush=True)
+    print(markdown(scenes, meta)[0])
+
+
+if __name__ == "__main__":
+    main()
