@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from hydra.core.config_store import ConfigStore
 
 
 @dataclass
@@ -169,7 +168,8 @@ class PretrainJob:
 
 
 def register_configs() -> None:
-    """Make the dataclasses the schemas of the YAML files in conf/."""
+    """Make the dataclasses the schemas of the YAML files in conf/ (entry points call this)."""
+    from hydra.core.config_store import ConfigStore
     cs = ConfigStore.instance()
     cs.store(name="decompose_schema", node=DecomposeJob)
     cs.store(name="pretrain_schema", node=PretrainJob)

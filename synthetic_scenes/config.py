@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, List, Optional
 
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 BACKGROUND_KINDS = ("ground", "water", "photo", "texture")
@@ -120,5 +119,3 @@ def _check_subset(name: str, values: List[str], allowed) -> None:
     if bad or not values:
         raise ValueError(f"{name} must be a non-empty subset of {list(allowed)}, got {values}")
 
-
-ConfigStore.instance().store(name="scene_config", node=SceneConfig)

@@ -14,12 +14,11 @@ import tempfile
 from typing import Iterator, List, Optional, Sequence
 
 import imageio.v3 as iio
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.ticker
+import numpy as np
+# Figures are built as plain Figure objects, never through pyplot: importing omnigame must not
+# switch the user's backend (a notebook keeps showing its figures).
+from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +76,15 @@ def write_video(path: str, frames: np.ndarray, fps: float) -> None:
         iio.imwrite(tmp, frames, plugin="pyav", codec="libx264", fps=fps)
 
 
+def _subplots(fig: Figure, nrows: int = 1, ncols: int = 1, figsize=None, squeeze: bool = True):
+    if figsize is not None:
+        fig.set_size_inches(*figsize)
+    return fig.subplots(nrows, ncols, squeeze=squeeze)
+
+
 def save_figure(fig, path: str, dpi: int = 100) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +112,8 @@ def pick_frames(n: int, count: int) -> List[int]:
 def plot_psnr_per_frame(values: Sequence[float], path: str,
                         title: str = "Reconstruction PSNR per frame") -> None:
     """Line plot of per-frame PSNR (dB) against frame index, saved as PNG."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig = Figure()
+    ax = _subplots(fig, figsize=(6, 3))
     ax.plot(range(len(values)), values, marker="o", markersize=3)
     ax.set(xlabel="frame", ylabel="PSNR (dB)", title=title)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -126,8 +131,9 @@ def contact_sheet(frames: np.ndarray, rgba: np.ndarray, reconstruction: np.ndarr
     names = list(object_names or [f"{i + 1:02d}" for i in range(L)])
     titles = ["input"] + [f"layer {n}" for n in names] + [f"alpha {n}" for n in names] + ["reconstruction"]
     rows = pick_frames(frames.shape[0], num_frames)
-    fig, axes = plt.subplots(len(rows), len(titles), squeeze=False,
-                             figsize=(1.8 * len(titles), 1.8 * len(rows) * frames.shape[1] / frames.shape[2]))
+    fig = Figure()
+    axes = _subplots(fig, len(rows), len(titles), squeeze=False,
+                    figsize=(1.8 * len(titles), 1.8 * len(rows) * frames.shape[1] / frames.shape[2]))
     for r, t in enumerate(rows):
         images = [frames[t]] + [over_checkerboard(rgba[k, t]) for k in range(L)]
         images += [rgba[k, t, ..., 3] for k in range(L)] + [reconstruction[t]]
@@ -147,7 +153,8 @@ def error_map(frames: np.ndarray, reconstruction: np.ndarray, path: str, num_fra
     err = np.sqrt(((frames.astype(np.float32) - reconstruction) ** 2).sum(-1)) / 255.0  # (N, H, W)
     cols = pick_frames(frames.shape[0], num_frames)
     vmax = max(float(err[cols].max()), 1e-3)
-    fig, axes = plt.subplots(1, len(cols), squeeze=False, figsize=(2.2 * len(cols) + 0.8, 2.4))
+    fig = Figure()
+    axes = _subplots(fig, 1, len(cols), squeeze=False, figsize=(2.2 * len(cols) + 0.8, 2.4))
     for c, t in enumerate(cols):
         im = axes[0, c].imshow(err[t], cmap="inferno", vmin=0, vmax=vmax, interpolation="nearest")
         axes[0, c].set_title(f"frame {t}", fontsize=8)
