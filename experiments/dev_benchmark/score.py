@@ -14,6 +14,7 @@ Results are saved after every scene; a re-run skips scored scenes and refuses ot
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import sys
 import time
@@ -131,13 +132,21 @@ def load(out: Path, meta: dict) -> dict:
     return old["scenes"]
 
 
-def save(out: Path, meta: dict, scenes: dict) -> None:
-    """results.json (atomically) and results.md, after every scene."""
-    tmp = out / "results.json.tmp"
-    tmp.write_text(json.dumps({"meta": meta, "scenes": scenes, "means": markdown(scenes, meta)[1]},
-                              indent=1))
-    tmp.replace(out / "results.json")
-    (out / "results.md").write_text(markdown(scenes, meta)[0])
+def save(out: Path, meta: dict, scenes: dict) -> dict:
+    """results.json (atomically) and results.md, after every scene.
+
+    Shards of one run (--shard) share the folder: under a lock, scenes another shard saved
+    meanwhile are merged in. Returns the merged scenes.
+    """
+    with open(out / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        scenes = {**load(out, meta), **scenes}
+        tmp = out / "results.json.tmp"
+        tmp.write_text(json.dumps({"meta": meta, "scenes": scenes,
+                                   "means": markdown(scenes, meta)[1]}, indent=1))
+        tmp.replace(out / "results.json")
+        (out / "results.md").write_text(markdown(scenes, meta)[0])
+    return scenes
 
 
 def main() -> None:
@@ -149,7 +158,10 @@ def main() -> None:
     p.add_argument("--synthetic-dir", default=SYNTH_DIR)
     p.add_argument("--floor-only", action="store_true", help="only the mask-only floor (fast)")
     p.add_argument("--limit", type=int, default=None, help="only the first K dev scenes")
+    p.add_argument("--shard", default="0/1",
+                   help="i/n: score every n-th scene from the i-th (run n processes in parallel)")
     args = p.parse_args()
+    shard, shards = map(int, args.shard.split("/"))
     options = {"progress": False, **parse_options(args.options)}
     meta = {"options": {} if args.floor_only else options, "floor_only": args.floor_only}
     out = Path(args.out)
@@ -158,12 +170,12 @@ def main() -> None:
     dev = sorted(d for d in Path(args.scenes).iterdir() if (d / "gt").is_dir())[:args.limit]
     todo = [(f"dev/{d.name}", d) for d in dev]
     todo += [(f"synth/{d.name}", d) for d in synthetic_scenes(args.synthetic, Path(args.synthetic_dir))]
-    for key, folder in todo:
+    for key, folder in todo[shard::shards]:
         if key in scenes:
             continue
         began = time.perf_counter()
         scenes[key] = score_scene(folder, options, args.floor_only, out / "sheets", key)
-        save(out, meta, scenes)
+        scenes = save(out, meta, scenes)
         ours = scenes[key].get("ours", {})
         print(f"{key}: floor IoU {np.nanmean(scenes[key]['floor']['iou']):.3f}"
               + (f", ours {np.nanmean(ours['iou']):.3f}" if ours else "")
