@@ -18,8 +18,10 @@ from .textures import noise_texture, photo_crop, photo_names
 
 
 def disc_shadow_video(seed: int = 0, num_frames: int = 24, size: Tuple[int, int] = (128, 224),
-                      darkening: float = 0.55) -> Tuple[Video, np.ndarray]:
-    """(video, shadow (N, H, W) bool): no background is given, as from a user's footage.
+                      darkening: float = 0.55, with_background: bool = False
+                      ) -> Tuple[Video, np.ndarray]:
+    """(video, shadow (N, H, W) bool). No background is given, as from a user's footage,
+    unless with_background (the true clean plate).
 
     The disc (radius H/7, a noise texture) moves left to right at mid-height; its shadow is its
     own alpha compressed to 30%, sheared by 45 degrees and blurred, `darkening` dark at most.
@@ -42,4 +44,6 @@ def disc_shadow_video(seed: int = 0, num_frames: int = 24, size: Tuple[int, int]
     masks = (alpha > 0.5)[None]
     shadow = (shade > 0.5 * darkening) & ~ndimage.binary_dilation(masks[0], iterations=1)
     order = np.zeros((num_frames, 1), np.int64)
-    return Video(frames, masks, order, fps=12.0, source="disc_shadow_video"), shadow
+    plate_u8 = np.round(plate * 255).astype(np.uint8) if with_background else None
+    video = Video(frames, masks, order, background=plate_u8, fps=12.0, source="disc_shadow_video")
+    return video, shadow
