@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from omnigame.io.video import Video
-from synthetic_scenes import (SceneConfig, SceneDataset, as_scene_config, contact_sheet,
+from omnigame.synthetic import (SceneConfig, SceneDataset, as_scene_config, contact_sheet,
                               generate_dataset, generate_scene, read_order, scene_seed, write_scene)
-from synthetic_scenes.camera import Canvas, frame_matrices, make_canvas, sample_states, stabilising_maps
-from synthetic_scenes.estimate import masked_median
-from synthetic_scenes.textures import PHOTOS
-from synthetic_scenes.warp import affine_coords, inside, sample
+from omnigame.synthetic.camera import Canvas, frame_matrices, make_canvas, sample_states, stabilising_maps
+from omnigame.synthetic.estimate import masked_median
+from omnigame.synthetic.textures import PHOTOS
+from omnigame.synthetic.warp import affine_coords, inside, sample
 
 SMALL = SceneConfig(height=32, width=56, num_frames=8)
 CAMERA = replace(SMALL, camera_motion=True)
@@ -196,7 +196,7 @@ def test_config_rejects_typos_and_the_yaml_composes(tmp_path):
     with pytest.raises(ValueError):
         as_scene_config({"heigt": 64})
     from hydra import compose, initialize_config_dir
-    from synthetic_scenes.cli import _CONF_DIR, run
+    from omnigame.synthetic.cli import _CONF_DIR, run
     with initialize_config_dir(str(_CONF_DIR), version_base="1.3"):
         with pytest.raises(Exception):
             compose("generate", overrides=["out_dir=x", "scene.heigt=3"])

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from synthetic_scenes.contact_sheet import PALETTE, over_checker
+from omnigame.synthetic.contact_sheet import PALETTE, over_checker
 
 
 def outline(frame: np.ndarray, masks: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 
-from omnigame.io.video import Video
+from ..io.video import Video
 
 from .backgrounds import sample_plate
 from .camera import Canvas, frame_matrices, identity_matrices, make_canvas, sample_states, stabilising_maps

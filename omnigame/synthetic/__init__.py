@@ -1,6 +1,6 @@
 """Synthetic videos with ground-truth layers: objects, their shadows/reflections/dust, camera motion.
 
-    from synthetic_scenes import SceneConfig, generate_scene, write_scene, generate_dataset
+    from omnigame.synthetic import SceneConfig, generate_scene, write_scene, generate_dataset
     scene = generate_scene(SceneConfig(height=64, width=112), seed=3)
     video = scene.to_video()            # omnigame.io.video.Video (stable view)
     write_scene(scene, "out/00003")     # Omnimatte layout + gt/

@@ -1,4 +1,4 @@
-"""`omnigame-generate` / `python -m synthetic_scenes`: write a synthetic dataset with Hydra.
+"""`omnigame-generate` / `python -m omnigame.synthetic`: write a synthetic dataset with Hydra.
 
     omnigame-generate out_dir=/data/synth-train count=300 scene.height=64 scene.width=112
     omnigame-generate out_dir=/data/synth-v2 scenes=v2 scene.camera_motion=true
