@@ -10,10 +10,9 @@ SceneDataset streams scenes as Videos for pretraining (DataLoader(collate_fn=col
 from .config import SceneConfig, as_scene_config
 from .contact_sheet import contact_sheet
 from .dataset import SceneDataset, collate_videos, generate_dataset, scene_seed
-from .estimate import estimate_background
 from .scene import Scene, View, generate_scene
 from .writer import read_order, write_scene
 
 __all__ = ["SceneConfig", "as_scene_config", "Scene", "View", "generate_scene", "write_scene",
            "read_order", "generate_dataset", "SceneDataset", "collate_videos", "scene_seed",
-           "contact_sheet", "estimate_background"]
+           "contact_sheet"]

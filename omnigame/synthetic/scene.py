@@ -12,13 +12,13 @@ from typing import Optional
 
 import numpy as np
 
+from ..data.background import median_background
 from ..io.video import Video
 
 from .backgrounds import sample_plate
 from .camera import Canvas, frame_matrices, identity_matrices, make_canvas, sample_states, stabilising_maps
 from .compositing import composite, to_uint8, to_uint8_rgba
 from .config import SceneConfig, as_scene_config, background_weights
-from .estimate import estimate_background
 from .render import render_object, sample_recipe
 from .warp import affine_coords, affine_sample, compose_affine, inside
 
@@ -226,7 +226,7 @@ def scene_video(scene: Scene) -> Video:
     if cfg.background_mode == "true":
         background = scene.plate
     else:
-        background = estimate_background(frames, masks, valid)
+        background = median_background(frames, masks, valid)[0]
     order, obj_valid = scene.order, np.ones(len(masks), bool)
     pad = (cfg.pad_objects_to or len(masks)) - len(masks)
     if pad > 0:
