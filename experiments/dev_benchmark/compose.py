@@ -16,7 +16,8 @@ import numpy as np
 from scipy import ndimage
 
 from realclips import Sprite, clip_plate, crop_plate, cut_sprite
-from omnigame.synthetic.compositing import composite, over, to_uint8, to_uint8_rgba
+from omnigame.io.layers import composite_layers as composite
+from omnigame.synthetic.compositing import over, to_uint8, to_uint8_rgba
 from omnigame.synthetic.effects import cast_shadow, feet_rows, reflect
 from omnigame.synthetic.warp import affine_sample
 
