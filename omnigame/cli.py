@@ -12,13 +12,14 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from .conf import CONF_DIR
 from .config import DecomposeJob, PretrainJob, register_configs
 
 log = logging.getLogger("omnigame")
 register_configs()
 
 
-@hydra.main(config_path="conf", config_name="decompose", version_base="1.3")
+@hydra.main(config_path=CONF_DIR, config_name="decompose", version_base="1.3")
 def decompose_main(cfg: DictConfig) -> None:
     from .api import decompose
     job: DecomposeJob = OmegaConf.to_object(cfg)
@@ -33,7 +34,7 @@ def decompose_main(cfg: DictConfig) -> None:
     print(json.dumps(layers.metrics, indent=2))
 
 
-@hydra.main(config_path="conf", config_name="pretrain", version_base="1.3")
+@hydra.main(config_path=CONF_DIR, config_name="pretrain", version_base="1.3")
 def pretrain_main(cfg: DictConfig) -> None:
     from .api import pretrain
     from .io.readers import read_input

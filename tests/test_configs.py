@@ -6,9 +6,10 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
+from omnigame.conf import CONF_DIR
 from omnigame.config import DecomposeJob, PretrainJob, register_configs
 
-CONF = str(Path(__file__).resolve().parents[1] / "conf")
+CONF = CONF_DIR
 register_configs()
 
 

@@ -190,8 +190,9 @@ def test_config_rejects_typos_and_the_yaml_composes(tmp_path):
     with pytest.raises(ValueError):
         as_scene_config({"heigt": 64})
     from hydra import compose, initialize_config_dir
-    from omnigame.synthetic.cli import _CONF_DIR, run
-    with initialize_config_dir(str(_CONF_DIR), version_base="1.3"):
+    from omnigame.conf import CONF_DIR
+    from omnigame.synthetic.cli import run
+    with initialize_config_dir(CONF_DIR, version_base="1.3"):
         with pytest.raises(Exception):
             compose("generate", overrides=["out_dir=x", "scene.heigt=3"])
         cfg = compose("generate", overrides=[f"out_dir={tmp_path / 'cli'}", "count=1", "workers=1",
