@@ -17,7 +17,8 @@ import numpy as np  # noqa: E402
 
 from omnigame.io.result_reader import load_layers  # noqa: E402
 from omnigame.io.readers import read_input  # noqa: E402
-from omnigame.evaluation.report import over_checkerboard, pick_frames, save_figure  # noqa: E402
+from omnigame.evaluation.report import pick_frames, save_figure  # noqa: E402
+from omnigame.io.layers import over_checkerboard  # noqa: E402
 
 
 def effects_figure(layers, video, path: str, num_frames: int = 3) -> None:

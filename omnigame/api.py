@@ -15,11 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 from omegaconf import OmegaConf
 
-from .data.background import median_background
+from .data.background import video_background
 from .training.checkpoint import load_checkpoint, model_from_checkpoint
 from .data.clips import ClipDataset
 from .config import DecomposeConfig, ModelConfig, TrainConfig, pretrain_defaults
@@ -74,7 +73,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     check_out_dir(out, cfg.overwrite)
     vid = video if isinstance(video, Video) else read_input(video, masks, cfg.input.mask_threshold)
     check_long_enough(vid.num_frames, cfg.train.clip, vid.source)
-    background, unseen = _background(vid, cfg)
+    background, unseen = video_background(vid, cfg.input.max_background_frames)
     size = model_size(vid.size, cfg.input.size, cfg.input.keep_aspect)
     prepared = prepare(vid, background, size)
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
@@ -95,12 +94,6 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     if out is not None:
         write_result(layers, vid, out, OmegaConf.to_yaml(OmegaConf.structured(cfg)), cfg.preview)
     return layers
-
-
-def _background(vid: Video, cfg: DecomposeConfig) -> Tuple[np.ndarray, float]:
-    if vid.background is not None:
-        return vid.background, 0.0
-    return median_background(vid.frames, vid.masks, cfg.input.max_background_frames)
 
 
 class _run_dir:
@@ -147,9 +140,7 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
                     device="cpu") -> TrainResult:
     """Fine-tune `model` in place on one video (resumes from run_dir/checkpoint.pt)."""
     if isinstance(video, Video):
-        bg = video.background if video.background is not None else median_background(
-            video.frames, video.masks)[0]
-        video = prepare(video, bg, model.config.image_size)
+        video = prepare(video, video_background(video)[0], model.config.image_size)
     check_long_enough(video.num_frames, config.clip)
     data = ClipDataset([video], config.clip, video.frames.shape[-2:], config.seed,
                        config.crop_prob)

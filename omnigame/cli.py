@@ -12,32 +12,21 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from .conf import CONF_DIR
 from .config import DecomposeJob, PretrainJob, register_configs
 
 log = logging.getLogger("omnigame")
 register_configs()
 
 
-def default_scene(folder: Path) -> Path:
-    """Generate the built-in demo: a scene with objects casting shadows, written to `folder`."""
-    from synthetic_scenes import SceneConfig, generate_scene, write_scene
-    if not (folder / "rgb").is_dir():
-        # Two objects on a ground plane with long shadows (the "v2" shadow ranges).
-        config = SceneConfig(num_frames=24, min_objects=2, max_objects=2, effects=["shadow"],
-                             no_effect_prob=0.0, background_kinds=["ground"],
-                             shadow_compress=[0.35, 0.9],
-                             shadow_shear_deg=[10.0, 50.0], shadow_opacity=[0.4, 0.75])
-        write_scene(generate_scene(config, seed=0), folder)
-    return folder
-
-
-@hydra.main(config_path="conf", config_name="decompose", version_base="1.3")
+@hydra.main(config_path=CONF_DIR, config_name="decompose", version_base="1.3")
 def decompose_main(cfg: DictConfig) -> None:
     from .api import decompose
     job: DecomposeJob = OmegaConf.to_object(cfg)
     out_dir = Path(job.out_dir)
     video = job.video
     if video is None:
+        from .synthetic.demo import default_scene
         video = default_scene(out_dir.parent / (out_dir.name + "_input"))
         log.info("no video given: decomposing the built-in generated scene %s", video)
     layers = decompose(video, job.masks or None, out_dir, config=job)
@@ -45,15 +34,15 @@ def decompose_main(cfg: DictConfig) -> None:
     print(json.dumps(layers.metrics, indent=2))
 
 
-@hydra.main(config_path="conf", config_name="pretrain", version_base="1.3")
+@hydra.main(config_path=CONF_DIR, config_name="pretrain", version_base="1.3")
 def pretrain_main(cfg: DictConfig) -> None:
     from .api import pretrain
     from .io.readers import read_input
     job: PretrainJob = OmegaConf.to_object(cfg)
     if job.data == "synthetic":
         from dataclasses import asdict
-        from synthetic_scenes import SceneDataset
-        from synthetic_scenes.mix import user_like_families
+        from .synthetic import SceneDataset
+        from .synthetic.mix import user_like_families
         configs, weights = user_like_families(job.scene_size, job.max_objects,
                                               **asdict(job.scenes))
         videos = SceneDataset(configs, seed=job.train.seed, weights=weights)

@@ -142,7 +142,7 @@ class DecomposeJob(DecomposeConfig):
 
 @dataclass
 class SceneMixConfig:
-    """Streamed pretraining scenes made to look like users' input (synthetic_scenes.mix)."""
+    """Streamed pretraining scenes made to look like users' input (omnigame.synthetic.mix)."""
 
     background_mode: str = "estimate"  # median of unmasked pixels, as users' videos get
     long_shadow_prob: float = 0.5  # share of 'v2' scenes (long shadows, lower camera)

@@ -1,17 +1,23 @@
 """Shared fixtures: a tiny model configuration and tiny videos that are built, not downloaded."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
+from omnigame.conf import CONF_DIR
 from omnigame.config import ModelConfig
 from omnigame.io.video import Video
 
 
+TINY_MODEL = OmegaConf.to_container(OmegaConf.load(Path(CONF_DIR) / "model" / "tiny.yaml"))
+
+
 def tiny_model_config(size=(32, 48), skip=False) -> ModelConfig:
-    """Same architecture, narrow channels: fast enough for unit tests."""
-    return ModelConfig(image_size=list(size), encoder_channels=[8, 16, 32, 32],
-                       decoder_channels=[32, 16, 8, 8], pos_dims=[12, 12, 8], skip=skip)
+    """The tiny model of preset=tiny (conf/model/tiny.yaml): fast enough for unit tests."""
+    return ModelConfig(image_size=list(size), skip=skip, **TINY_MODEL)
 
 
 def textured_background(H: int, W: int) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Back-to-front compositing against a hand computation, with a per-frame order."""
+import numpy as np
 import pytest
 import torch
 
+from omnigame.io.layers import Layers, checkerboard, composite_layers, over_checkerboard
 from omnigame.model.compositing import composite, front_coverage, sort_layers
 
 
@@ -46,3 +48,27 @@ def test_sort_layers_and_front_coverage():
     assert slots[0, :, 0, 0, 0].tolist() == [4.0, 1.0, 2.0]
     cover = front_coverage(slots)
     assert cover[0, :, 0, 0, 0].tolist() == [3.0, 2.0, 0.0]
+
+
+def test_8bit_compositing_follows_order_skips_empty_slots_and_removed_objects():
+    rgba = np.zeros((2, 1, 1, 1, 4), np.uint8)
+    rgba[0, 0, 0, 0] = [255, 0, 0, 255]  # opaque red
+    rgba[1, 0, 0, 0] = [0, 0, 255, 128]  # half-transparent blue
+    bg = np.full((1, 1, 1, 3), 100, np.uint8)
+    red_back = composite_layers(rgba, np.array([[0, 1]]), bg)[0, 0, 0]
+    blue_back = composite_layers(rgba, np.array([[1, 0]]), bg)[0, 0, 0]
+    assert red_back.tolist() == [127, 0, 128] and blue_back.tolist() == [255, 0, 0]
+    assert composite_layers(rgba, np.array([[-1, 1]]), bg)[0, 0, 0].tolist() == [50, 50, 178]
+    assert composite_layers(rgba, np.array([[0, 1]]), bg, objects=[1]).tolist() == \
+        composite_layers(rgba, np.array([[-1, 1]]), bg).tolist()
+    layers = Layers(rgba, bg, bg, np.array([[0, 1]]), ["a", "b"])
+    assert layers.composite(objects=[1])[0, 0, 0].tolist() == [50, 50, 178]
+
+
+def test_layers_over_a_checkerboard_show_the_checks_only_where_transparent():
+    rgba = np.zeros((2, 16, 16, 4), np.uint8)
+    rgba[1] = [10, 20, 30, 255]
+    shown = over_checkerboard(rgba)
+    assert shown.shape == (2, 16, 16, 3)
+    assert np.array_equal(shown[0], checkerboard(16, 16)) and len(np.unique(shown[0])) == 2
+    assert (shown[1] == [10, 20, 30]).all()

@@ -6,9 +6,10 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
+from omnigame.conf import CONF_DIR
 from omnigame.config import DecomposeJob, PretrainJob, register_configs
 
-CONF = str(Path(__file__).resolve().parents[1] / "conf")
+CONF = CONF_DIR
 register_configs()
 
 
@@ -64,3 +65,31 @@ def test_pretraining_experiment_file_composes():
 def test_default_job_starts_from_the_pretrained_model_and_tiny_from_scratch():
     assert OmegaConf.to_object(_compose("decompose")).init == "pretrained"
     assert OmegaConf.to_object(_compose("decompose", ["preset=tiny"])).init == "scratch"
+
+
+def test_one_tiny_model_for_presets_and_unit_tests():
+    from conftest import tiny_model_config
+    tiny = tiny_model_config()
+    for name, preset in [("decompose", "preset=tiny"), ("pretrain", "pretrain_preset=tiny")]:
+        model = _compose(name, [preset]).model
+        assert list(model.encoder_channels) == tiny.encoder_channels == [8, 16, 32, 32]
+        assert list(model.pos_dims) == tiny.pos_dims and sum(tiny.pos_dims) == 32
+
+
+def _leaves(tree, prefix=""):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def test_presets_hold_only_what_differs_from_the_dataclass_defaults():
+    for group, schema in [("preset", DecomposeJob), ("pretrain_preset", PretrainJob)]:
+        defaults = OmegaConf.structured(schema)
+        for path in Path(CONF_DIR, group).glob("*.yaml"):
+            values = OmegaConf.to_container(OmegaConf.load(path)) or {}
+            values.pop("defaults", None)
+            same = [key for key, value in _leaves(values)
+                    if OmegaConf.select(defaults, key) == value]
+            assert same == [], f"{path.name} restates defaults: {same}"

@@ -19,8 +19,8 @@ if not (realclips.REAL_ROOT / "boys-beach" / "input_video.mp4").exists():
 from build import BEACH, make_scene  # noqa: E402
 from compose import Backdrop, ObjectSpec, SceneSpec  # noqa: E402
 from score import floor_metrics  # noqa: E402
-from synthetic_scenes import write_scene  # noqa: E402
-from synthetic_scenes.compositing import composite  # noqa: E402
+from omnigame.synthetic import write_scene  # noqa: E402
+from omnigame.io.layers import composite_layers as composite  # noqa: E402
 from omnigame.evaluation.evaluate import load_ground_truth  # noqa: E402
 from omnigame.io.readers import read_input  # noqa: E402
 

@@ -7,8 +7,8 @@ import omnigame
 from omnigame.config import LossConfig
 from omnigame.model.rgba_decoder import return_clamp
 from omnigame.training.losses import total_loss
-from synthetic_scenes import SceneDataset, generate_scene
-from synthetic_scenes.mix import user_like_families
+from omnigame.synthetic import SceneDataset, generate_scene
+from omnigame.synthetic.mix import user_like_families
 
 from conftest import disc_video, tiny_model_config
 

@@ -5,7 +5,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from omnigame.data.background import fill_holes, median_background
+from omnigame.data.background import fill_holes, median_background, video_background
 from omnigame.io.readers import read_input
 from omnigame.io.video import InputError
 
@@ -111,6 +111,21 @@ def test_median_background_ignores_masked_pixels():
     seen = ~v.masks[0].all(axis=0)
     assert np.abs(bg[seen].astype(int) - v.background[seen].astype(int)).max() <= 1
     assert unseen == pytest.approx(1 - seen.mean())
+
+
+def test_median_background_ignores_pixels_outside_the_valid_area():
+    v = disc_video(N=12, objects=1)
+    valid = np.ones(v.frames.shape[:3], bool)
+    valid[:8, :, :10] = False  # a stabilised view: the left edge is empty in 8 of 12 frames
+    frames = v.frames.copy()
+    frames[~valid] = 0  # what a stabilised frame holds there: no picture
+    bg, _ = median_background(frames, v.masks, valid)
+    seen = ~(v.masks[0] | ~valid).all(axis=0)
+    assert np.abs(bg[seen].astype(int) - v.background[seen].astype(int)).max() <= 1
+    blind, _ = median_background(frames, v.masks)  # without `valid` the black would win
+    assert np.abs(blind[:, :10].astype(int) - v.background[:, :10].astype(int)).max() > 50
+    v.frames, v.valid, v.background = frames, valid, None
+    assert np.array_equal(video_background(v)[0], bg)  # what decompose and training use
 
 
 def test_fill_holes_takes_nearby_colour():

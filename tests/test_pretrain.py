@@ -5,7 +5,7 @@ import omnigame
 from omnigame.training.checkpoint import load_checkpoint
 from omnigame.data.clips import ClipDataset, collate
 from omnigame.config import ClipConfig, TrainConfig, pretrain_defaults
-from synthetic_scenes import SceneConfig, SceneDataset
+from omnigame.synthetic import SceneConfig, SceneDataset
 
 from conftest import tiny_model_config
 

@@ -13,7 +13,7 @@ from omnigame.model.network import OmnigameModel
 from omnigame.io.result_writer import build_layers
 from omnigame.pretrained import CARD, WEIGHTS
 from omnigame.io.readers import read_input
-from synthetic_scenes import SceneConfig, generate_scene, write_scene
+from omnigame.synthetic import SceneConfig, generate_scene, write_scene
 
 
 def test_the_weights_ship_small_and_in_fp16():

@@ -16,11 +16,15 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Callable, Dict, Optional
 
 import numpy as np
 import torch
+from omegaconf import OmegaConf
 from torch.utils import flop_counter
+
+from omnigame.conf import CONF_DIR
 
 from omnigame.config import ClipConfig, ModelConfig, TrainConfig
 from omnigame.data.prepare import Batch, prepare
@@ -30,8 +34,8 @@ from omnigame.training.loop import loss_on_batch
 from omnigame.io.video import Video
 
 MiB = 2 ** 20
-TINY = dict(encoder_channels=[8, 16, 32, 32], decoder_channels=[32, 16, 8, 8],
-            pos_dims=[12, 12, 8])  # the unit tests' model: for --quick runs only
+# preset=tiny's model (the unit tests' too): for --quick runs only
+TINY = OmegaConf.to_container(OmegaConf.load(Path(CONF_DIR) / "model" / "tiny.yaml"))
 
 
 # ---------------------------------------------------------------------------------------------

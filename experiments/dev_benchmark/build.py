@@ -20,8 +20,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compose import Backdrop, ObjectSpec, SceneSpec, effect_kind, render_scene  # noqa: E402
 from sheets import save_small, scene_sheet  # noqa: E402
-from synthetic_scenes import SceneConfig, write_scene  # noqa: E402
-from synthetic_scenes.scene import Scene, View  # noqa: E402
+from omnigame.synthetic import SceneConfig, write_scene  # noqa: E402
+from omnigame.synthetic.scene import Scene, View  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BB, KW = "boys-beach", "davis_kite-walk"

@@ -16,9 +16,10 @@ import numpy as np
 from scipy import ndimage
 
 from realclips import Sprite, clip_plate, crop_plate, cut_sprite
-from synthetic_scenes.compositing import composite, over, to_uint8, to_uint8_rgba
-from synthetic_scenes.effects import cast_shadow, feet_rows, reflect
-from synthetic_scenes.warp import affine_sample
+from omnigame.io.layers import composite_layers as composite
+from omnigame.synthetic.compositing import over, to_uint8, to_uint8_rgba
+from omnigame.synthetic.effects import cast_shadow, feet_rows, reflect
+from omnigame.synthetic.warp import affine_sample
 
 # Effect styles -> parameter ranges. "shadow": seed 000 section B; "long_shadow": the v2 recipe
 # (omnigame/conf/scenes/v2.yaml), sometimes thrown towards the camera.

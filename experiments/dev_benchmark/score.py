@@ -100,7 +100,7 @@ def synthetic_scenes(count: int, root: Path) -> list:
         return []
     have = sorted(d for d in root.iterdir() if (d / "gt").is_dir()) if root.is_dir() else []
     if len(have) < count:
-        from synthetic_scenes import SceneConfig, generate_dataset
+        from omnigame.synthetic import SceneConfig, generate_dataset
         s = SYNTH_SETTINGS
         cfg = SceneConfig(height=s["height"], width=s["width"], split=s["split"])
         print(f"generating {count} synthetic test scenes into {root}", flush=True)

@@ -11,7 +11,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from synthetic_scenes.contact_sheet import PALETTE, over_checker
+from omnigame.io.layers import over_checkerboard as over_checker
+from omnigame.synthetic.contact_sheet import PALETTE
 
 
 def outline(frame: np.ndarray, masks: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import omnigame  # noqa: E402
-from synthetic_scenes.probes import disc_shadow_video  # noqa: E402
+from omnigame.synthetic.probes import disc_shadow_video  # noqa: E402
 
 
 def measure(seed: int, options: dict) -> dict:

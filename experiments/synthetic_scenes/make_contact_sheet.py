@@ -6,7 +6,7 @@ a ground plane with shadows, water with reflections, dust trails, and v2 shadows
 from dataclasses import replace
 from pathlib import Path
 
-from synthetic_scenes import SceneConfig, contact_sheet, generate_scene
+from omnigame.synthetic import SceneConfig, contact_sheet, generate_scene
 
 BASE = SceneConfig(height=64, width=112, max_objects=3, no_effect_prob=0.0)
 CASES = [

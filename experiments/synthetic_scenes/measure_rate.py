@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import torch
 
-from synthetic_scenes import SceneConfig, generate_dataset, generate_scene
+from omnigame.synthetic import SceneConfig, generate_dataset, generate_scene
 
 
 def rate_generate(config, scenes: int) -> float:

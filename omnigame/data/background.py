@@ -1,14 +1,15 @@
 """The static background L^0: per-channel median over frames of pixels outside all masks.
 
-Seed section 4: the valid pixels of a frame are those with sum_i M_t^i = 0. A pixel that some
-object covers in every frame has no observation; it is filled from its surroundings
+Seed section 4: the valid pixels of a frame are those with sum_i M_t^i = 0, and, for a
+stabilised video, inside the frame's `valid` area (outside it the frame holds no picture, so
+those pixels never enter the median). A pixel that has no such observation in any frame it is filled from its surroundings
 (push-pull interpolation) and the share of such pixels is reported, since the layers will
 have to explain whatever the fill gets wrong.
 """
 from __future__ import annotations
 
 import logging
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -17,15 +18,27 @@ import torch.nn.functional as F
 log = logging.getLogger(__name__)
 
 
-def median_background(frames: np.ndarray, masks: np.ndarray,
+def video_background(video, max_frames: int = 200) -> Tuple[np.ndarray, float]:
+    """The background a Video carries, or else its median estimate; with the unseen fraction."""
+    if video.background is not None:
+        return video.background, 0.0
+    return median_background(video.frames, video.masks, video.valid, max_frames)
+
+
+def median_background(frames: np.ndarray, masks: np.ndarray, valid: Optional[np.ndarray] = None,
                       max_frames: int = 200) -> Tuple[np.ndarray, float]:
-    """frames (N, H, W, 3) uint8, masks (L, N, H, W) bool -> background (H, W, 3) uint8 and
-    the fraction of pixels never seen outside a mask (filled by interpolation)."""
+    """frames (N, H, W, 3) uint8, masks (L, N, H, W) bool, valid (N, H, W) bool or None ->
+    background (H, W, 3) uint8 and the fraction of pixels never seen (filled by interpolation).
+
+    A pixel of a frame counts when no mask covers it and `valid` (if given) is True there; at
+    most `max_frames` frames, evenly spread, are used."""
     N = frames.shape[0]
     pick = np.unique(np.linspace(0, N - 1, min(N, max_frames)).round().astype(int))
     x = torch.from_numpy(frames[pick]).float()  # (n, H, W, 3)
-    covered = torch.from_numpy(masks[:, pick].any(axis=0))  # (n, H, W)
-    x[covered] = float("nan")
+    unusable = np.asarray(masks[:, pick], bool).any(axis=0)  # (n, H, W)
+    if valid is not None:
+        unusable |= ~np.asarray(valid[pick], bool)
+    x[torch.from_numpy(unusable)] = float("nan")
     bg = torch.nanmedian(x, dim=0).values  # (H, W, 3), NaN where never uncovered
     known = ~torch.isnan(bg[..., 0])
     unseen = 1.0 - known.float().mean().item()

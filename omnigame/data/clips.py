@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .background import median_background
+from .background import video_background
 from ..config import ClipConfig
 from .prepare import (Batch, PreparedVideo, check_long_enough, clip_span, crop_box, hide_pattern,
                    prepare)
@@ -42,10 +42,7 @@ class ClipDataset(torch.utils.data.Dataset):
         v = self.videos[int(rng.integers(len(self.videos)))]
         if isinstance(v, PreparedVideo):
             return v
-        bg = v.background
-        if bg is None:
-            bg, _ = median_background(v.frames, v.masks)
-        return prepare(v, bg, self.size)
+        return prepare(v, video_background(v)[0], self.size)
 
     def __getitem__(self, i: int) -> dict:
         rng = np.random.default_rng([self.seed, int(i)])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -23,11 +22,10 @@ import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from ..conf import CONF_DIR
+
 log = logging.getLogger("omnigame")
 AUTO = "auto"
-# An absolute path: a relative one becomes pkg://omnigame.conf when this module is imported
-# (console script, tests), which Hydra cannot load because conf/ is not a Python package.
-CONF_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conf")
 
 
 @dataclass

@@ -20,6 +20,8 @@ import numpy as np
 # switch the user's backend (a notebook keeps showing its figures).
 from matplotlib.figure import Figure
 
+from ..io.layers import over_checkerboard
+
 logger = logging.getLogger(__name__)
 
 MAX_LIST_IN_TABLE = 8  # longer lists (e.g. per-frame PSNR) are left to metrics.json
@@ -89,20 +91,6 @@ def save_figure(fig, path: str, dpi: int = 100) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Figures
-
-def checkerboard(h: int, w: int, tile: int = 8) -> np.ndarray:
-    """(h, w, 3) uint8 light/dark grey checkerboard, the usual backdrop for transparency."""
-    yy, xx = np.mgrid[:h, :w]
-    light = ((yy // tile + xx // tile) % 2 == 0)
-    return np.where(light[..., None], 204, 153).astype(np.uint8).repeat(3, -1)
-
-
-def over_checkerboard(rgba: np.ndarray) -> np.ndarray:
-    """(H, W, 4) uint8 straight RGBA -> (H, W, 3) uint8 composited over a checkerboard."""
-    a = rgba[..., 3:].astype(np.float32) / 255.0
-    board = checkerboard(*rgba.shape[:2]).astype(np.float32)
-    return np.round(rgba[..., :3] * a + board * (1.0 - a)).astype(np.uint8)
-
 
 def pick_frames(n: int, count: int) -> List[int]:
     """`count` evenly spaced frame indices out of n (all of them if n <= count)."""

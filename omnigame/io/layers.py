@@ -2,6 +2,10 @@
 
 Arrays are numpy, channel-last, 8-bit, at the resolution of the input video, so they hold
 exactly what the written PNGs hold and can be recomposited without the model.
+
+This module is also the one place that composites 8-bit straight-alpha layers (results, the
+generator's ground truth) and shows them over a checkerboard; the model's batched float
+compositing is omnigame.model.compositing.
 """
 from __future__ import annotations
 
@@ -67,15 +71,41 @@ class Layers:
         """
         bg = self.background if background is None else np.broadcast_to(
             background, self.background.shape)
-        keep = set(range(self.num_objects) if objects is None else objects)
         frames = list(range(self.num_frames) if frames is None else frames)
-        out = np.empty((len(frames),) + self.background.shape[1:], np.uint8)
-        for i, f in enumerate(frames):
-            acc = bg[f].astype(np.float32) / 255.0
-            for obj in self.order[f]:
-                if obj in keep:
-                    layer = self.rgba[obj, f].astype(np.float32) / 255.0
-                    a = layer[..., 3:]
-                    acc = layer[..., :3] * a + acc * (1.0 - a)
-            out[i] = np.clip(np.round(acc * 255.0), 0, 255).astype(np.uint8)
-        return out
+        return composite_layers(self.rgba[:, frames], self.order[frames], bg[frames], objects)
+
+
+def composite_layers(rgba: np.ndarray, order: np.ndarray, background: np.ndarray,
+                     objects: Optional[Iterable[int]] = None) -> np.ndarray:
+    """Straight-alpha 8-bit layers rgba (L, N, H, W, 4) over background (N, H, W, 3) or
+    (H, W, 3) uint8, back to front in each frame's order (N, L) -> (N, H, W, 3) uint8.
+
+    Entries of `order` below 0 are empty slots; `objects` (indices) keeps only those objects.
+    """
+    N = rgba.shape[1]
+    out = np.broadcast_to(background, (N,) + rgba.shape[2:4] + (3,)).astype(np.float32)
+    keep = np.ones(rgba.shape[0], bool) if objects is None else np.isin(
+        np.arange(rgba.shape[0]), list(objects))
+    frames = np.arange(N)
+    for slot in range(order.shape[1]):
+        idx = order[:, slot]
+        layer = rgba[np.maximum(idx, 0), frames].astype(np.float32)
+        shown = (idx >= 0) & keep[np.maximum(idx, 0)]
+        a = layer[..., 3:] / 255.0 * shown[:, None, None, None]
+        out = layer[..., :3] * a + out * (1.0 - a)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def checkerboard(height: int, width: int, cell: int = 8) -> np.ndarray:
+    """(H, W, 3) uint8 light/dark grey checks, the usual backdrop for transparency."""
+    ys, xs = np.mgrid[:height, :width]
+    light = (ys // cell + xs // cell) % 2 == 0
+    return np.where(light[..., None], 204, 153).astype(np.uint8).repeat(3, -1)
+
+
+def over_checkerboard(rgba: np.ndarray, cell: int = 8) -> np.ndarray:
+    """(..., H, W, 4) uint8 straight RGBA -> (..., H, W, 3) uint8 shown over a checkerboard."""
+    board = checkerboard(*rgba.shape[-3:-1], cell=cell)
+    flat = rgba.reshape((1, -1) + rgba.shape[-3:])  # one object; every image is a frame of it
+    order = np.zeros((flat.shape[1], 1), int)
+    return composite_layers(flat, order, board).reshape(rgba.shape[:-1] + (3,))

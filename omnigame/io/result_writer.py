@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.prepare import resize_masks
-from .layers import Layers
+from .layers import Layers, over_checkerboard
 from .video import Video
 
 RESULT_ENTRIES = ("layers", "background.png", "background", "reconstruction", "preview.mp4",
@@ -168,16 +168,9 @@ def preview_frames(frames: np.ndarray, layers: Layers, max_height: int = 240):
     N, H, W, _ = frames.shape
     scale = min(1.0, max_height / H)
     h, w = (int(H * scale) // 2) * 2, (int(W * scale) // 2) * 2
-    board = None
     for n in range(N):
-        tiles = [frames[n]]
-        rgba = torch.from_numpy(layers.rgba[:, n]).permute(0, 3, 1, 2).float() / 255
-        if board is None:
-            from ..training.monitor import checkerboard
-            board = checkerboard(H, W, cell=max(4, H // 24))
-        over = rgba[:, :3] * rgba[:, 3:] + board * (1 - rgba[:, 3:])
-        tiles += list(to_uint8(over.permute(0, 2, 3, 1)))
-        tiles += [np.repeat(layers.rgba[l, n, :, :, 3:], 3, axis=2) for l in range(len(rgba))]
+        tiles = [frames[n]] + list(over_checkerboard(layers.rgba[:, n], cell=max(4, H // 24)))
+        tiles += list(np.repeat(layers.rgba[:, n, :, :, 3:], 3, axis=3))
         tiles.append(layers.reconstruction[n])
         row = torch.from_numpy(np.concatenate(tiles, axis=1)).permute(2, 0, 1)[None].float()
         row = F.interpolate(row, size=(h, w * len(tiles)), mode="area")

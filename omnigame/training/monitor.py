@@ -5,23 +5,16 @@ from pathlib import Path
 
 import torch
 
+from ..io.layers import over_checkerboard
 from ..model.compositing import composite
 from ..config import TrainConfig
 from ..data.prepare import Batch
 
 
-def checkerboard(H: int, W: int, cell: int = 8) -> torch.Tensor:
-    """(3, H, W) light/dark grey checks: where a layer is transparent, one sees them."""
-    y = torch.arange(H)[:, None] // cell
-    x = torch.arange(W)[None, :] // cell
-    return (0.6 + 0.3 * ((x + y) % 2)).float().expand(3, H, W)
-
-
-def over_checkerboard(rgba: torch.Tensor) -> torch.Tensor:
-    """rgba (..., 4, H, W) -> (..., 3, H, W)."""
-    H, W = rgba.shape[-2:]
-    alpha = rgba[..., 3:, :, :]
-    return rgba[..., :3, :, :] * alpha + checkerboard(H, W).to(rgba) * (1 - alpha)
+def layers_over_checkerboard(layers: torch.Tensor) -> torch.Tensor:
+    """Model layers (L, 4, H, W) in [0, 1] -> (L, 3, H, W) in [0, 1], shown over checks."""
+    rgba = (layers.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return torch.from_numpy(over_checkerboard(rgba)).permute(0, 3, 1, 2).float() / 255
 
 
 class Monitor:
@@ -45,7 +38,7 @@ class Monitor:
                           batch.order[:1, k][:, None], batch.object_valid[:1])[0, 0]
         row = [batch.frames[0, k].cpu()]
         row += [batch.masks[0, l, k].cpu().expand(3, -1, -1) for l in range(layers.shape[0])]
-        row += list(over_checkerboard(layers))
+        row += list(layers_over_checkerboard(layers))
         row += [a.expand(3, -1, -1) for a in layers[:, 3:]]
         row.append(recon.cpu())
         self.writer.add_image("panels/input|masks|layers|alpha|recon",

@@ -1,4 +1,4 @@
-"""`omnigame-generate` / `python -m synthetic_scenes`: write a synthetic dataset with Hydra.
+"""`omnigame-generate` / `python -m omnigame.synthetic`: write a synthetic dataset with Hydra.
 
     omnigame-generate out_dir=/data/synth-train count=300 scene.height=64 scene.width=112
     omnigame-generate out_dir=/data/synth-v2 scenes=v2 scene.camera_motion=true
@@ -8,7 +8,6 @@ Every field of SceneConfig is `scene.<field>`; unknown fields are errors (struct
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
+from ..conf import CONF_DIR
 from .config import SceneConfig
 from .dataset import generate_dataset
 
@@ -41,21 +41,6 @@ class GenerateConfig:
 ConfigStore.instance().store(name="generate_schema", node=GenerateConfig)
 
 
-def _find_conf_dir() -> Optional[Path]:
-    """The folder holding generate.yaml: <repo>/conf in a checkout, omnigame/conf when installed."""
-    candidates = [Path(__file__).resolve().parent.parent / "conf"]
-    spec = importlib.util.find_spec("omnigame")
-    if spec is not None and spec.origin is not None:
-        candidates.append(Path(spec.origin).parent / "conf")
-    return next((c for c in candidates if (c / "generate.yaml").is_file()), None)
-
-
-# Without the YAML (a stripped install) the command still runs from the structured config alone.
-_CONF_DIR = _find_conf_dir()
-_CONFIG_PATH = str(_CONF_DIR) if _CONF_DIR else None
-_CONFIG_NAME = "generate" if _CONF_DIR else "generate_schema"
-
-
 def run(cfg) -> Path:
     """Generate the dataset a composed GenerateConfig describes; returns the output folder."""
     scene = OmegaConf.to_object(cfg.scene)
@@ -65,7 +50,7 @@ def run(cfg) -> Path:
     return out
 
 
-@hydra.main(config_path=_CONFIG_PATH, config_name=_CONFIG_NAME, version_base="1.3")
+@hydra.main(config_path=CONF_DIR, config_name="generate", version_base="1.3")
 def main(cfg) -> None:
     """Hydra entry point (console script omnigame-generate)."""
     try:

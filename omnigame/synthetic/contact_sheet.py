@@ -15,24 +15,12 @@ from typing import List, Sequence
 import imageio.v3 as iio
 import numpy as np
 
+from ..io.layers import over_checkerboard
+
 log = logging.getLogger(__name__)
 
 PALETTE = np.array([[230, 60, 60], [60, 180, 75], [70, 110, 230], [240, 200, 40],
                     [200, 80, 220], [60, 210, 210]], np.uint8)
-
-
-def checkerboard(height: int, width: int, cell: int = 8) -> np.ndarray:
-    """(H, W, 3) float grey checkerboard in [0, 255]."""
-    ys, xs = np.mgrid[0:height, 0:width]
-    light = ((ys // cell + xs // cell) % 2).astype(np.float32)
-    return np.repeat((150 + 60 * light)[..., None], 3, axis=2)
-
-
-def over_checker(rgba: np.ndarray) -> np.ndarray:
-    """(H, W, 4) uint8 RGBA -> (H, W, 3) uint8 shown over a checkerboard."""
-    a = rgba[..., 3:].astype(np.float32) / 255.0
-    board = checkerboard(*rgba.shape[:2])
-    return np.round(rgba[..., :3] * a + board * (1 - a)).astype(np.uint8)
 
 
 def mask_image(masks: np.ndarray) -> np.ndarray:
@@ -52,7 +40,7 @@ def scene_block(scene, columns: int = 6) -> np.ndarray:
     rows = [[video.frames[t] for t in picks] + [scene.plate],
             [mask_image(view.masks[:, t]) for t in picks] + [video.background]]
     for l in range(scene.num_objects):
-        rows.append([over_checker(view.layers[l, t]) for t in picks] + [blank])
+        rows.append(list(over_checkerboard(view.layers[l, picks])) + [blank])
     effect = view.effect_alpha()
     for l in range(scene.num_objects):
         rows.append([np.repeat(effect[l, t][..., None], 3, 2) for t in picks] + [blank])

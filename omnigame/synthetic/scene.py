@@ -12,13 +12,14 @@ from typing import Optional
 
 import numpy as np
 
-from omnigame.io.video import Video
+from ..data.background import median_background
+from ..io.layers import composite_layers
+from ..io.video import Video
 
 from .backgrounds import sample_plate
 from .camera import Canvas, frame_matrices, identity_matrices, make_canvas, sample_states, stabilising_maps
-from .compositing import composite, to_uint8, to_uint8_rgba
+from .compositing import to_uint8, to_uint8_rgba
 from .config import SceneConfig, as_scene_config, background_weights
-from .estimate import estimate_background
 from .render import render_object, sample_recipe
 from .warp import affine_coords, affine_sample, compose_affine, inside
 
@@ -136,7 +137,7 @@ def _render_canvas(recipes, cfg, canvas: Canvas, plate):
 def _make_view(layers, alphas, background, order, cfg) -> View:
     """Quantise float layers (L, N, 4, H, W) and composite frames over background (N, H, W, 3)."""
     layers_u8 = to_uint8_rgba(layers)
-    frames = composite(layers_u8, order, background)
+    frames = composite_layers(layers_u8, order, background)
     masks = alphas > cfg.mask_threshold
     if cfg.visible_masks:
         masks = _visible_only(masks, order)
@@ -226,7 +227,7 @@ def scene_video(scene: Scene) -> Video:
     if cfg.background_mode == "true":
         background = scene.plate
     else:
-        background = estimate_background(frames, masks, valid)
+        background = median_background(frames, masks, valid)[0]
     order, obj_valid = scene.order, np.ones(len(masks), bool)
     pad = (cfg.pad_objects_to or len(masks)) - len(masks)
     if pad > 0:

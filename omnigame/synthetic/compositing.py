@@ -1,6 +1,7 @@
-"""Porter-Duff 'over' for layers, and the 8-bit quantisation that makes frames match layers.
+"""Porter-Duff 'over' for premultiplied float layers while rendering, and the 8-bit quantisation.
 
-The rendered frame is computed FROM the 8-bit layers and the 8-bit plate with `composite`, so the
+The rendered frame is computed FROM the 8-bit layers and the 8-bit plate with
+omnigame.io.layers.composite_layers (the one 8-bit compositor, also used for results), so the
 written ground truth recomposites to the written frames up to the final rounding (<= 1 level).
 """
 from __future__ import annotations
@@ -25,19 +26,6 @@ def to_uint8_rgba(premult: np.ndarray) -> np.ndarray:
     torch.mul(t[..., :3, :, :], scale, out=out[..., :3, :, :]).clamp_(0.0, 255.0)
     out[..., 3:4, :, :] *= 255.0
     return out.round_().to(torch.uint8).movedim(-3, -1).contiguous().numpy()
-
-
-def composite(layers: np.ndarray, order: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) uint8 frames: 8-bit RGBA layers (L, N, H, W, 4) over background (N, H, W, 3)
-    uint8, back to front in per-frame order (N, L) (entries < 0 are empty slots)."""
-    out = background.astype(np.float32)
-    frames = np.arange(layers.shape[1])
-    for slot in range(order.shape[1]):
-        idx = order[:, slot]
-        layer = layers[np.maximum(idx, 0), frames].astype(np.float32)
-        a = layer[..., 3:] / 255.0 * (idx >= 0)[:, None, None, None]
-        out = layer[..., :3] * a + out * (1.0 - a)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Synthetic videos with ground-truth layers: objects, their shadows/reflections/dust, camera motion.
 
-    from synthetic_scenes import SceneConfig, generate_scene, write_scene, generate_dataset
+    from omnigame.synthetic import SceneConfig, generate_scene, write_scene, generate_dataset
     scene = generate_scene(SceneConfig(height=64, width=112), seed=3)
     video = scene.to_video()            # omnigame.io.video.Video (stable view)
     write_scene(scene, "out/00003")     # Omnimatte layout + gt/
@@ -10,10 +10,9 @@ SceneDataset streams scenes as Videos for pretraining (DataLoader(collate_fn=col
 from .config import SceneConfig, as_scene_config
 from .contact_sheet import contact_sheet
 from .dataset import SceneDataset, collate_videos, generate_dataset, scene_seed
-from .estimate import estimate_background
 from .scene import Scene, View, generate_scene
 from .writer import read_order, write_scene
 
 __all__ = ["SceneConfig", "as_scene_config", "Scene", "View", "generate_scene", "write_scene",
            "read_order", "generate_dataset", "SceneDataset", "collate_videos", "scene_seed",
-           "contact_sheet", "estimate_background"]
+           "contact_sheet"]

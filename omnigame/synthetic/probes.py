@@ -11,7 +11,7 @@ from typing import Tuple
 import numpy as np
 from scipy import ndimage
 
-from omnigame.io.video import Video
+from ..io.video import Video
 
 from .effects import cast_shadow
 from .textures import noise_texture, photo_crop, photo_names

@@ -1,6 +1,6 @@
 """Batched image resampling in pixel coordinates (torch grid_sample on CPU).
 
-Convention everywhere in synthetic_scenes: a pixel (x, y) is column x, row y, its centre at the
+Convention everywhere in omnigame.synthetic: a pixel (x, y) is column x, row y, its centre at the
 integer coordinate; an affine `M` (2, 3) maps an OUTPUT pixel (x, y, 1) to the SOURCE pixel it
 reads. Bilinear, zeros outside the source.
 """
