@@ -24,7 +24,8 @@ def disc_shadow_video(seed: int = 0, num_frames: int = 24, size: Tuple[int, int]
     unless with_background (the true clean plate).
 
     The disc (radius H/7, a noise texture) moves left to right at mid-height; its shadow is its
-    own alpha compressed to 30%, sheared by 45 degrees and blurred, `darkening` dark at most.
+    own alpha compressed to 50% towards the camera (below the disc), sheared by 45 degrees and
+    blurred, `darkening` dark at most.
     """
     rng = np.random.default_rng(seed)
     H, W = size
@@ -35,7 +36,7 @@ def disc_shadow_video(seed: int = 0, num_frames: int = 24, size: Tuple[int, int]
     xs = np.linspace(0.2 * W, 0.75 * W, num_frames)
     alpha = np.stack([np.clip(radius + 0.5 - np.hypot(xx - x, yy - cy), 0, 1) for x in xs])
     feet = np.full(num_frames, cy + radius, np.float32)
-    p = {"compress": 0.3, "shear_deg": 45.0, "front": False, "opacity": darkening, "blur": 1.5}
+    p = {"compress": 0.5, "shear_deg": 45.0, "front": True, "opacity": darkening, "blur": 1.5}
     shade = cast_shadow(alpha.astype(np.float32), feet, horizon=0.0, p=p)[:, 3]
     shade *= 1.0 - alpha  # the disc covers its own shadow
     frames = plate[None] * (1.0 - shade[..., None])
