@@ -66,7 +66,9 @@ def test_decompose_writes_layers_for_every_frame_at_input_size(tmp_path):
     assert metrics["ttt_steps"] == 3 and "train" in (out / "config.yaml").read_text()
     preview = iio.imread(out / "preview.mp4", plugin="pyav")
     assert preview.shape[0] == 14 and preview.shape[2] > 5 * preview.shape[1] // 2
-    assert (out / "train" / "checkpoint.pt").exists() and not (out / ".staging").exists()
+    # the checkpoint (weights + optimizer) is deleted once the result is written
+    assert not (out / "train" / "checkpoint.pt").exists() and not (out / ".staging").exists()
+    assert (out / "train" / "tensorboard").is_dir()
 
 
 def test_existing_output_is_never_silently_overwritten(tmp_path):

@@ -7,7 +7,8 @@ Output folder:
     preview.mp4                   input | layers over a checkerboard | alpha | reconstruction
     config.yaml                   the resolved configuration of the run
     metrics.json                  figures measured on the run (written last: marks completion)
-    train/                        checkpoint and TensorBoard logs of test-time training
+    train/                        TensorBoard logs of test-time training (and its checkpoint
+                                  while it runs, or with keep_checkpoint=True)
 Everything is written into a hidden staging folder first and moved into place at the end, so
 an interrupted run never leaves a half-written result that looks finished.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from .fingerprint import differences, run_identity
 from ..data.clips import ClipDataset, collate
 from ..config import TrainConfig
 from ..data.prepare import Batch
@@ -36,7 +38,11 @@ class TrainResult:
     steps: int
     history: List[Dict[str, float]] = field(default_factory=list)  # one row per logged step
     checkpoint: Optional[str] = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # training time of the whole run, summed over resumed sessions
+
+
+class ResumeMismatch(ValueError):
+    """run_dir holds a checkpoint of another run (another video, init or settings)."""
 
 
 def seed_everything(seed: int) -> None:
@@ -68,15 +74,26 @@ def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m
 
 
 def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
-          stage: str = "ttt", device="cpu", resume: bool = True) -> TrainResult:
-    """Train `model` in place for cfg.steps steps, resuming from run_dir/checkpoint.pt if there."""
+          stage: str = "ttt", device="cpu", resume: bool = True,
+          on_mismatch: str = "error") -> TrainResult:
+    """Train `model` in place for cfg.steps steps, resuming from run_dir/checkpoint.pt if there.
+
+    The checkpoint must come from the same run (see training.fingerprint): otherwise
+    on_mismatch='error' raises ResumeMismatch naming the differences, and 'restart' empties
+    run_dir and starts afresh. A changed cfg.lr is applied from the resumed step on.
+    """
     run_dir = Path(run_dir)
+    identity = run_identity(model, data, cfg, stage)
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start = _resume(model, opt, run_dir / CHECKPOINT, device) if resume else 0
+    start, seconds = 0, 0.0
+    if resume:
+        start, seconds = _resume(model, opt, run_dir, identity, cfg, device, on_mismatch)
     if start == 0:
         seed_everything(cfg.seed)
-    result = TrainResult(steps=start)
+        # curves of an earlier run that left no checkpoint would mix with this run's
+        shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
+    result = TrainResult(steps=start, seconds=seconds)
     if start >= cfg.steps:
         return result
     loader = torch.utils.data.DataLoader(
@@ -86,7 +103,8 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
         # Its own generator: otherwise creating the iterator draws from the global RNG that
         # dropout uses, and a resumed run would drift from an uninterrupted one.
         generator=torch.Generator().manual_seed(cfg.seed))
-    monitor = Monitor(run_dir / "tensorboard", cfg)
+    # purge_step: curves logged after the checkpoint by the interrupted session are dropped
+    monitor = Monitor(run_dir / "tensorboard", cfg, purge_step=start or None)
     began = time.perf_counter()
     bar = tqdm(total=cfg.steps, initial=start, desc=stage, disable=not cfg.progress,
                unit="step", dynamic_ncols=True)
@@ -97,14 +115,15 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
             bar.set_postfix(loss=f"{row['loss']:.4f}", recon=f"{row['recon']:.4f}")
             if step % cfg.log_every == 0 or step + 1 == cfg.steps:
                 result.history.append(row)
-            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
-                save_checkpoint(run_dir / CHECKPOINT, model, opt, step + 1, cfg, stage)
             result.steps = step + 1
+            result.seconds = seconds + time.perf_counter() - began
+            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+                save_checkpoint(run_dir / CHECKPOINT, model, opt, step + 1, cfg, stage,
+                                identity=identity, seconds=result.seconds)
     finally:
         bar.close()
         monitor.close()
     result.checkpoint = str(run_dir / CHECKPOINT)
-    result.seconds = time.perf_counter() - began
     return result
 
 
@@ -126,13 +145,38 @@ def _step(model, opt, batch: Batch, cfg: TrainConfig, step: int, monitor: Monito
     return row
 
 
-def _resume(model, opt, path: Path, device) -> int:
+def _resume(model, opt, run_dir: Path, identity: dict, cfg: TrainConfig, device,
+            on_mismatch: str):
+    """Load run_dir/checkpoint.pt if it belongs to this run: (step, seconds so far)."""
+    path = run_dir / CHECKPOINT
     if not path.exists():
-        return 0
+        return 0, 0.0
     state = load_checkpoint(path)
+    stored = state.get("identity")
+    diff = (differences(stored, identity) if stored is not None else
+            ["it was written by an omnigame version that did not record what it trained on"])
+    if diff and on_mismatch == "restart":
+        log.info("%s is from another run (%s): starting afresh", path, "; ".join(diff))
+        shutil.rmtree(run_dir)
+        return 0, 0.0
+    if diff:
+        raise ResumeMismatch(
+            f"{path} is the checkpoint of another run, so it cannot be resumed: "
+            f"{'; '.join(diff)}. To start afresh delete {run_dir} (with omnigame-decompose: "
+            f"pass overwrite=true, or choose another out_dir)")
     model.load_state_dict(state["model"])
     if state.get("optimizer") is not None:
         opt.load_state_dict(state["optimizer"])
+    _apply_lr(opt, cfg.lr)
     restore_rng(state)
     log.info("resuming from %s at step %d", path, state["step"])
-    return int(state["step"])
+    return int(state["step"]), float(state.get("seconds", 0.0))
+
+
+def _apply_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+    # load_state_dict restores the checkpoint's lr; the configured one wins, so that
+    # "lower train.lr and resume" (after a NaN loss) does what it says.
+    for group in opt.param_groups:
+        if group["lr"] != lr:
+            log.info("learning rate %g -> %g from this step on", group["lr"], lr)
+            group["lr"] = lr

@@ -27,9 +27,9 @@ def over_checkerboard(rgba: torch.Tensor) -> torch.Tensor:
 class Monitor:
     """Writes to run_dir/tensorboard; `tensorboard --logdir <run_dir>` shows it."""
 
-    def __init__(self, log_dir: Path, cfg: TrainConfig):
+    def __init__(self, log_dir: Path, cfg: TrainConfig, purge_step=None):
         from torch.utils.tensorboard import SummaryWriter  # imported late: it is slow to load
-        self.writer = SummaryWriter(str(log_dir))
+        self.writer = SummaryWriter(str(log_dir), purge_step=purge_step)
         self.cfg = cfg
 
     def scalars(self, row: dict, step: int) -> None:
