@@ -13,6 +13,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from .config import DecomposeJob, PretrainJob, register_configs
+from .user_errors import reported
 
 log = logging.getLogger("omnigame")
 register_configs()
@@ -32,6 +33,7 @@ def default_scene(folder: Path) -> Path:
 
 
 @hydra.main(config_path="conf", config_name="decompose", version_base="1.3")
+@reported("omnigame-decompose")
 def decompose_main(cfg: DictConfig) -> None:
     from .api import decompose
     job: DecomposeJob = OmegaConf.to_object(cfg)
@@ -46,6 +48,7 @@ def decompose_main(cfg: DictConfig) -> None:
 
 
 @hydra.main(config_path="conf", config_name="pretrain", version_base="1.3")
+@reported("omnigame-pretrain")
 def pretrain_main(cfg: DictConfig) -> None:
     from .api import pretrain
     from .io.readers import read_input
@@ -60,7 +63,7 @@ def pretrain_main(cfg: DictConfig) -> None:
     else:
         folders = sorted(p for p in Path(job.data).iterdir() if (p / "rgb").is_dir())
         if not folders:
-            raise SystemExit(f"{job.data}: no scene folders (with rgb/ and mask/) inside")
+            raise FileNotFoundError(f"{job.data}: no scene folders (with rgb/ and mask/) inside")
         videos = _LazyVideos(folders, read_input)
     _, result = pretrain(videos, job.model, job.train, job.out_dir, job.device, job.init)
     log.info("pretrained %d steps in %.0f s; checkpoint %s", result.steps, result.seconds,

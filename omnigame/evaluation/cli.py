@@ -23,6 +23,8 @@ import numpy as np
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from ..user_errors import reported
+
 log = logging.getLogger("omnigame")
 AUTO = "auto"
 # An absolute path: a relative one becomes pkg://omnigame.conf when this module is imported
@@ -104,6 +106,9 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
     from ..io.result_reader import load_layers
     from ..io.readers import read_input
     result = Path(result)
+    if not result.is_dir():
+        raise FileNotFoundError(f"result={result}: no such folder; give the out_dir of a "
+                                f"finished omnigame-decompose run")
     out = Path(out_dir) if out_dir is not None else result / "eval"
     check_eval_dir(out, overwrite)
     source, masks = find_video(result, None if video is None else str(video), list(masks))
@@ -116,9 +121,10 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
 
 
 @hydra.main(config_path=CONF_DIR, config_name="evaluate", version_base="1.3")
+@reported("omnigame-evaluate")
 def main(cfg: DictConfig) -> None:
     if OmegaConf.is_missing(cfg, "result"):
-        raise SystemExit("omnigame-evaluate: give result=<folder written by omnigame-decompose>")
+        raise ValueError("give result=<folder written by omnigame-decompose> (see --help)")
     job: EvaluateJob = OmegaConf.to_object(cfg)
     metrics = evaluate_result(job.result, job.video, job.masks, job.gt_dir, job.out_dir,
                               job.backgrounds, job.extractor, job.mask_threshold, job.overwrite)
