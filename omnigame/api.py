@@ -78,7 +78,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     prepared = prepare(vid, background, size)
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
     model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
-    metrics = {"frames": vid.num_frames, "objects": vid.num_objects,
+    metrics = {"frames": vid.num_frames, "objects": vid.num_objects, "fps": vid.fps,
+               "object_names": list(vid.object_names),
                "model_size": list(size), "background_unseen_fraction": unseen}
     with _run_dir(out) as run_dir:
         # overwrite: a checkpoint of another run is replaced; one of this run (an interrupted
