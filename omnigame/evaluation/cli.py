@@ -45,6 +45,7 @@ class EvaluateJob:
     extractor: Optional[str] = None  # TorchScript video network for FVD
     mask_threshold: float = 0.5
     overwrite: bool = False
+    progress: bool = True  # progress bars for SSIM and optical flow, the long parts
 
 
 ConfigStore.instance().store(name="evaluate_schema", node=EvaluateJob)
@@ -96,7 +97,7 @@ def read_background(path: str) -> np.ndarray:
 
 def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, out_dir=None,
                     backgrounds=(), extractor: Optional[str] = None, mask_threshold: float = 0.5,
-                    overwrite: bool = False) -> dict:
+                    overwrite: bool = False, progress: bool = True) -> dict:
     """Evaluate the decomposition folder `result`; write the report to out_dir (<result>/eval).
 
     video/masks: the input, in any form `omnigame.read_input` accepts (default: from the
@@ -115,7 +116,8 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
     vid = read_input(source, masks or None, mask_threshold)
     layers = load_layers(result, vid.object_names, vid.order, vid.fps)
     plates = [read_background(b) for b in backgrounds]
-    metrics = evaluate(layers, vid, find_gt(gt_dir, str(source)), str(out), plates, extractor)
+    metrics = evaluate(layers, vid, find_gt(gt_dir, str(source)), str(out), plates, extractor,
+                       progress)
     log.info("evaluation of %s written to %s", result, out)
     return metrics
 
@@ -127,7 +129,8 @@ def main(cfg: DictConfig) -> None:
         raise ValueError("give result=<folder written by omnigame-decompose> (see --help)")
     job: EvaluateJob = OmegaConf.to_object(cfg)
     metrics = evaluate_result(job.result, job.video, job.masks, job.gt_dir, job.out_dir,
-                              job.backgrounds, job.extractor, job.mask_threshold, job.overwrite)
+                              job.backgrounds, job.extractor, job.mask_threshold, job.overwrite,
+                              job.progress)
     summary = {k: metrics["reconstruction"][k] for k in ("psnr", "ssim")}
     print(json.dumps(summary, indent=2))
 
