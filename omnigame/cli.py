@@ -2,6 +2,7 @@
 
     omnigame-decompose [video=...] [masks=[...]] [out_dir=...] [preset=cpu|paper|reference|tiny]
     omnigame-pretrain [pretrain_preset=cpu|paper|tiny] [out_dir=...] [data=synthetic|<folder>]
+    torchrun --nproc_per_node=2 --no-python omnigame-pretrain ...   (data-parallel)
 """
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ def decompose_main(cfg: DictConfig) -> None:
 def pretrain_main(cfg: DictConfig) -> None:
     from .api import pretrain
     from .io.readers import read_input
+    from .training.distributed import init_from_env
     job: PretrainJob = OmegaConf.to_object(cfg)
+    init_from_env(job.device)  # under torchrun: join the other processes
     if job.data == "synthetic":
         from dataclasses import asdict
         from synthetic_scenes import SceneDataset

@@ -21,16 +21,18 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from . import distributed as dd
 from .fingerprint import differences, run_identity
 from ..data.clips import ClipDataset, collate
 from ..config import TrainConfig
 from ..data.prepare import Batch
 from .losses import mask_weight, total_loss
 from ..model.network import OmnigameModel, hidden_indices
-from .monitor import Monitor
+from .monitor import Monitor, NoMonitor
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
+RANK_SEED_STRIDE = 1_000_003  # rank r > 0 seeds its dropout with seed + r * this
 
 
 @dataclass
@@ -83,34 +85,38 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
     run_dir and starts afresh. A changed cfg.lr is applied from the resumed step on.
     """
     run_dir = Path(run_dir)
-    identity = run_identity(model, data, cfg, stage)
+    # rank 0's: DistributedDataParallel starts every replica from rank 0's weights
+    identity = dd.from_main({**run_identity(model, data, cfg, stage),
+                             "processes": dd.world_size()})
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start, seconds = 0, 0.0
     if resume:
         start, seconds = _resume(model, opt, run_dir, identity, cfg, device, on_mismatch)
     if start == 0:
-        seed_everything(cfg.seed)
-        # curves of an earlier run that left no checkpoint would mix with this run's
-        shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
+        seed_everything(cfg.seed + RANK_SEED_STRIDE * dd.rank())
+        if dd.is_main():  # curves of an earlier run that left no checkpoint would mix in
+            shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
     result = TrainResult(steps=start, seconds=seconds)
     if start >= cfg.steps:
         return result
+    net = dd.wrap(model, device)  # several processes: gradients averaged over them
     loader = torch.utils.data.DataLoader(
-        data, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size,
-                                                       cfg.steps * cfg.batch_size),
+        data, batch_size=dd.per_rank_batch(cfg.batch_size),
+        sampler=dd.RankSampler(start, cfg.steps, cfg.batch_size),
         collate_fn=collate, num_workers=cfg.num_workers,
         # Its own generator: otherwise creating the iterator draws from the global RNG that
         # dropout uses, and a resumed run would drift from an uninterrupted one.
         generator=torch.Generator().manual_seed(cfg.seed))
     # purge_step: curves logged after the checkpoint by the interrupted session are dropped
-    monitor = Monitor(run_dir / "tensorboard", cfg, purge_step=start or None)
+    monitor = (Monitor(run_dir / "tensorboard", cfg, purge_step=start or None)
+               if dd.is_main() else NoMonitor())
     began = time.perf_counter()
-    bar = tqdm(total=cfg.steps, initial=start, desc=stage, disable=not cfg.progress,
-               unit="step", dynamic_ncols=True)
+    bar = tqdm(total=cfg.steps, initial=start, desc=stage, unit="step", dynamic_ncols=True,
+               disable=not cfg.progress or not dd.is_main())
     try:
         for step, batch in zip(range(start, cfg.steps), loader):
-            row = _step(model, opt, batch.to(device), cfg, step, monitor)
+            row = _step(net, opt, batch.to(device), cfg, step, monitor)
             bar.update(1)
             bar.set_postfix(loss=f"{row['loss']:.4f}", recon=f"{row['recon']:.4f}")
             if step % cfg.log_every == 0 or step + 1 == cfg.steps:
@@ -118,8 +124,8 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
             result.steps = step + 1
             result.seconds = seconds + time.perf_counter() - began
             if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
-                save_checkpoint(run_dir / CHECKPOINT, model, opt, step + 1, cfg, stage,
-                                identity=identity, seconds=result.seconds)
+                _save(run_dir / CHECKPOINT, model, opt, step + 1, cfg, stage,
+                      identity, result.seconds)
     finally:
         bar.close()
         monitor.close()
@@ -127,7 +133,17 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
     return result
 
 
+def _save(path: Path, model, opt, step: int, cfg, stage: str, identity, seconds) -> None:
+    """Rank 0 writes; every rank's RNG state goes in, so each resumes its own dropout."""
+    rank_rng = dd.gather_rng()  # collective: all ranks call it
+    if dd.is_main():
+        save_checkpoint(path, model, opt, step, cfg, stage, identity=identity,
+                        seconds=seconds, rank_rng=rank_rng)
+    dd.barrier()  # nobody runs ahead of a checkpoint it might resume from
+
+
 def _step(model, opt, batch: Batch, cfg: TrainConfig, step: int, monitor: Monitor) -> dict:
+    """One optimizer step; `model` may be the DistributedDataParallel wrapper."""
     model.train()
     lambda_m = mask_weight(step, cfg.steps, cfg.loss.mask)
     terms, rgba, hidden = loss_on_batch(model, batch, cfg, lambda_m)
@@ -157,7 +173,9 @@ def _resume(model, opt, run_dir: Path, identity: dict, cfg: TrainConfig, device,
             ["it was written by an omnigame version that did not record what it trained on"])
     if diff and on_mismatch == "restart":
         log.info("%s is from another run (%s): starting afresh", path, "; ".join(diff))
-        shutil.rmtree(run_dir)
+        dd.barrier()  # every rank has read it before it goes
+        if dd.is_main():
+            shutil.rmtree(run_dir)
         return 0, 0.0
     if diff:
         raise ResumeMismatch(
@@ -169,6 +187,8 @@ def _resume(model, opt, run_dir: Path, identity: dict, cfg: TrainConfig, device,
         opt.load_state_dict(state["optimizer"])
     _apply_lr(opt, cfg.lr)
     restore_rng(state)
+    if state.get("rank_rng") is not None:
+        torch.set_rng_state(state["rank_rng"][dd.rank()])
     log.info("resuming from %s at step %d", path, state["step"])
     return int(state["step"]), float(state.get("seconds", 0.0))
 

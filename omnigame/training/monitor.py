@@ -53,3 +53,16 @@ class Monitor:
 
     def close(self) -> None:
         self.writer.close()
+
+
+class NoMonitor:
+    """What ranks other than 0 log with: nothing (one TensorBoard writer per run)."""
+
+    def scalars(self, row: dict, step: int) -> None:
+        pass
+
+    def panels(self, *args) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
