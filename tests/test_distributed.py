@@ -1,7 +1,5 @@
 """Data-parallel training with 2 CPU processes (gloo): ranks draw different clips, only rank 0
 writes, and an interrupted-then-resumed run ends with the weights of an uninterrupted one."""
-import os
-
 import pytest
 import torch
 import torch.distributed as dist
@@ -27,16 +25,12 @@ class StopAtStep2(ClipDataset):
         return super().__getitem__(i)
 
 
-def _worker(rank, world, init_file, run_dir, stop, out_file):
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
-                            world_size=world)
+def _train(rank, run_dir, stop):
+    """The tiny pretraining preset's schedule on the conftest model; rank 0's steps taken."""
     torch.manual_seed(rank)  # different initial weights: DDP must start all from rank 0's
     model = OmnigameModel(tiny_model_config())
     videos = [prepare(v, v.background, (32, 48)) for v in (disc_video(seed=s) for s in range(3))]
-    kind = StopAtStep2 if stop else ClipDataset
-    data = kind(videos, ClipConfig(), (32, 48), seed=3)
-    # the tiny pretraining preset's schedule, on the conftest model
+    data = (StopAtStep2 if stop else ClipDataset)(videos, ClipConfig(), (32, 48), seed=3)
     cfg = TrainConfig(steps=4, batch_size=4, lr=1e-3, checkpoint_every=2, log_every=1,
                       image_every=2, progress=False, loss=LossConfig(mask=MaskScheduleConfig(
                           initial=1.0, at_steps=[2, 4], at_fractions=[])))
@@ -45,15 +39,21 @@ def _worker(rank, world, init_file, run_dir, stop, out_file):
         steps = [row["step"] for row in train(model, data, cfg, run_dir, "pretrain").history]
     except KeyboardInterrupt:
         pass
-    torch.save({"weights": model.state_dict(), "steps": steps}, f"{out_file}.{rank}")
+    return {"weights": model.state_dict(), "steps": steps}
+
+
+def _worker(rank, world, init_file, root):
+    """One process of three 2-process runs: whole (a), stopped at step 2 then resumed (b)."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world)
+    runs = {"whole": _train(rank, f"{root}/a", False),
+            "stopped": _train(rank, f"{root}/b", True)}
+    runs["checkpoint_step"] = load_checkpoint(f"{root}/b/checkpoint.pt")["step"]
+    torch.manual_seed(999)  # as in a fresh process: resuming must restore each rank's RNG
+    runs["resumed"] = _train(rank, f"{root}/b", False)
+    torch.save(runs, f"{root}/runs.{rank}")
     dist.destroy_process_group()
-
-
-def _run(tmp_path, name, run_dir, stop=False):
-    out = tmp_path / name
-    mp.spawn(_worker, args=(2, str(tmp_path / f"{name}.rdv"), str(run_dir), stop, str(out)),
-             nprocs=2, join=True)
-    return [torch.load(f"{out}.{r}") for r in range(2)]
 
 
 def _equal(a, b):
@@ -61,17 +61,15 @@ def _equal(a, b):
 
 
 def test_two_processes_resume_exactly(tmp_path):
-    whole = _run(tmp_path, "whole", tmp_path / "a")
+    mp.spawn(_worker, args=(2, str(tmp_path / "rdv"), str(tmp_path)), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f"runs.{r}") for r in range(2)]
+    whole, resumed = [r["whole"] for r in ranks], [r["resumed"] for r in ranks]
     assert _equal(whole[0], whole[1])  # replicas stay identical: gradients averaged
-    events = list((tmp_path / "a" / "tensorboard").glob("events.*"))
-    assert len(events) == 1  # rank 0 alone logs
+    assert len(list((tmp_path / "a" / "tensorboard").glob("events.*"))) == 1  # rank 0 logs
     state = load_checkpoint(tmp_path / "a" / "checkpoint.pt")
     assert state["step"] == 4 and len(state["rank_rng"]) == 2
     assert not torch.equal(state["rank_rng"][0], state["rank_rng"][1])  # own dropout per rank
-
-    _run(tmp_path, "stopped", tmp_path / "b", stop=True)
-    assert load_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 2
-    resumed = _run(tmp_path, "resumed", tmp_path / "b")
+    assert ranks[0]["checkpoint_step"] == 2  # the stopped run left its step-2 checkpoint
     assert whole[0]["steps"] == [0, 1, 2, 3] and resumed[0]["steps"] == [2, 3]
     assert _equal(resumed[0], whole[0]) and _equal(resumed[1], whole[1])
 
