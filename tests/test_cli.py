@@ -40,12 +40,14 @@ def _run_script(module, entry, *overrides):
 
 def test_input_errors_are_one_line_without_a_traceback(tmp_path):
     missing = tmp_path / "no_such_clip"
-    proc = _run("decompose_main", f"video={missing}", f"out_dir={tmp_path / 'out'}")
+    proc = _run("decompose_main", f"video={missing}", f"out_dir={tmp_path / 'out'}",
+                f"hydra.run.dir={tmp_path / 'hydra'}")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
         f"omnigame-decompose: error: {missing}: no such file or folder; give an Omnimatte "
         f"folder, a frames folder or a video file"]
-    proc = _run_script("omnigame.evaluation.cli", "main", f"result={missing}")
+    proc = _run_script("omnigame.evaluation.cli", "main", f"result={missing}",
+                       f"hydra.run.dir={tmp_path / 'hydra'}")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().startswith(f"omnigame-evaluate: error: result={missing}: no such")
 
