@@ -14,8 +14,10 @@ import sys
 
 from .io.video import InputError
 
-# Raised by omnigame for things the user can fix: input, files, option values.
-USER_ERRORS = (InputError, FileNotFoundError, FileExistsError, NotADirectoryError, ValueError)
+# Raised by omnigame for things the user can fix: input, files, option values, and a NaN loss
+# (its message says what to change before resuming).
+USER_ERRORS = (InputError, FileNotFoundError, FileExistsError, NotADirectoryError, ValueError,
+               FloatingPointError)
 EXIT_STATUS = 2
 
 

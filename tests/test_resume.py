@@ -9,6 +9,8 @@ import yaml
 
 import omnigame
 from omnigame.config import DecomposeConfig
+from omnigame.data.clips import ClipDataset
+from omnigame.data.prepare import prepare
 from omnigame.training import loop
 from omnigame.training.checkpoint import load_checkpoint
 from omnigame.training.loop import ResumeMismatch, train
@@ -35,8 +37,7 @@ def test_a_checkpoint_of_another_video_is_refused_with_the_way_out(tmp_path):
     _interrupted_run(tmp_path)
     model, _, cfg = _setup()
     v = disc_video(seed=5)  # other discs
-    other = omnigame.data.clips.ClipDataset(
-        [omnigame.data.prepare.prepare(v, v.background, (32, 48))], cfg.clip, (32, 48), seed=3)
+    other = ClipDataset([prepare(v, v.background, (32, 48))], cfg.clip, (32, 48), seed=3)
     with pytest.raises(ResumeMismatch, match="another video") as err:
         train(model, other, cfg, tmp_path)
     assert str(tmp_path) in str(err.value) and "overwrite=true" in str(err.value)
@@ -67,13 +68,13 @@ def test_a_lower_lr_is_applied_on_resume_and_time_adds_up(tmp_path):
     assert final["seconds"] == pytest.approx(result.seconds)
 
 
-def _kill_at(monkeypatch, at_step):
+def _kill_at(monkeypatch, at_step, error=KeyboardInterrupt):
     """Make the training loop die at `at_step`; return the list of steps it took."""
     taken, real = [], loop._step
 
     def step(model, opt, batch, cfg, i, monitor):
         if i == at_step:
-            raise KeyboardInterrupt
+            raise error
         taken.append(i)
         return real(model, opt, batch, cfg, i, monitor)
     monkeypatch.setattr(loop, "_step", step)
@@ -94,6 +95,19 @@ def test_an_interrupted_overwrite_resumes_and_gives_the_uninterrupted_result(tmp
     assert taken == [2, 3]  # resumed, not restarted
     assert np.array_equal(again.rgba, first.rgba)
     assert again.metrics["ttt_steps"] == 4
+
+
+def test_the_nan_advice_works_lower_lr_and_run_again(tmp_path, monkeypatch):
+    v, out = disc_video(N=13), tmp_path / "out"
+    _kill_at(monkeypatch, 3, FloatingPointError("loss is nan at step 3"))
+    with pytest.raises(FloatingPointError):
+        omnigame.decompose(v, out_dir=out, config=TINY, **FAST)
+    monkeypatch.undo()
+    taken = _kill_at(monkeypatch, 99)
+    omnigame.decompose(v, out_dir=out, config=TINY, lr=1e-5, keep_checkpoint=True, **FAST)
+    assert taken == [2, 3]  # resumed from the step-2 checkpoint ...
+    state = load_checkpoint(out / "train" / "checkpoint.pt")
+    assert state["optimizer"]["param_groups"][0]["lr"] == 1e-5  # ... with the lower lr
 
 
 def test_overwrite_replaces_a_checkpoint_of_other_settings(tmp_path, monkeypatch):

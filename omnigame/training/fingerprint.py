@@ -56,6 +56,7 @@ def video_fingerprint(video: PreparedVideo) -> Dict[str, Any]:
 def data_fingerprint(videos) -> Dict[str, Any]:
     """Prepared videos (test-time training) are hashed; a stream of scenes is named by kind
     and length (hashing it would mean generating or reading every scene)."""
+    # a handful of prepared videos hash in well under a second; anything longer is a stream
     if len(videos) <= 16 and all(isinstance(v, PreparedVideo) for v in videos):
         return {"videos": [video_fingerprint(v) for v in videos]}
     return {"kind": type(videos).__name__, "count": len(videos)}
