@@ -8,7 +8,6 @@ on this one video and decodes layers for every frame at the input resolution.
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import time
 from dataclasses import replace
@@ -29,7 +28,7 @@ from .evaluation.metrics import psnr
 from .model.network import OmnigameModel
 from .io.result_writer import build_layers, check_out_dir, write_result
 from .io.readers import read_input
-from .training.loop import TrainResult, seed_everything, train
+from .training.loop import CHECKPOINT, TrainResult, seed_everything, train
 from .io.video import Video
 
 log = logging.getLogger(__name__)
@@ -78,10 +77,14 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     prepared = prepare(vid, background, size)
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
     model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
-    metrics = {"frames": vid.num_frames, "objects": vid.num_objects,
+    metrics = {"frames": vid.num_frames, "objects": vid.num_objects, "fps": vid.fps,
+               "object_names": list(vid.object_names),
                "model_size": list(size), "background_unseen_fraction": unseen}
-    with _run_dir(out, cfg.overwrite) as run_dir:
-        result = test_time_train(model, prepared, cfg.train, run_dir, cfg.device)
+    with _run_dir(out) as run_dir:
+        # overwrite: a checkpoint of another run is replaced; one of this run (an interrupted
+        # overwrite) is resumed
+        result = test_time_train(model, prepared, cfg.train, run_dir, cfg.device,
+                                 on_mismatch="restart" if cfg.overwrite else "error")
     start = time.perf_counter()
     rgba = infer_layers(model, prepared, cfg.train.clip, cfg.batch_frames, cfg.device,
                         cfg.train.progress)
@@ -92,17 +95,22 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     layers.metrics = metrics
     log.info("reconstruction PSNR %.2f dB", metrics["reconstruction_psnr"])
     if out is not None:
-        write_result(layers, vid, out, OmegaConf.to_yaml(OmegaConf.structured(cfg)), cfg.preview)
+        write_result(layers, vid, out, _config_yaml(cfg, model), cfg.preview)
+        if not cfg.keep_checkpoint:  # 84 MB of weights and optimizer state nobody asked for
+            (out / "train" / CHECKPOINT).unlink(missing_ok=True)
     return layers
+
+
+def _config_yaml(cfg: DecomposeConfig, model: OmnigameModel) -> str:
+    """The configuration that ran: `model` as built (its size, or the init checkpoint's)."""
+    return OmegaConf.to_yaml(OmegaConf.structured(replace(cfg, model=model.config)))
 
 
 class _run_dir:
     """out_dir/train (kept, so an interrupted run resumes) or a temporary folder."""
 
-    def __init__(self, out: Optional[Path], overwrite: bool):
+    def __init__(self, out: Optional[Path]):
         self.out, self.tmp = out, None
-        if out is not None and overwrite and (out / "metrics.json").exists():
-            shutil.rmtree(out / "train", ignore_errors=True)
 
     def __enter__(self) -> Path:
         if self.out is not None:
@@ -137,8 +145,12 @@ def initial_model(init: str, model_cfg: ModelConfig, size) -> OmnigameModel:
 
 def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
                     config: TrainConfig = TrainConfig(), run_dir=None,
-                    device="cpu") -> TrainResult:
-    """Fine-tune `model` in place on one video (resumes from run_dir/checkpoint.pt)."""
+                    device="cpu", on_mismatch: str = "error") -> TrainResult:
+    """Fine-tune `model` in place on one video (resumes from run_dir/checkpoint.pt).
+
+    A checkpoint there of another video, initial model or settings raises ResumeMismatch
+    (on_mismatch='error') or is replaced (on_mismatch='restart'); see training.loop.train.
+    """
     if isinstance(video, Video):
         video = prepare(video, video_background(video)[0], model.config.image_size)
     check_long_enough(video.num_frames, config.clip)
@@ -147,7 +159,7 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix="omnigame-") as tmp:
             return train(model, data, config, tmp, "ttt", device)
-    return train(model, data, config, run_dir, "ttt", device)
+    return train(model, data, config, run_dir, "ttt", device, on_mismatch=on_mismatch)
 
 
 def pretrain(videos: Sequence[Video], model_config: ModelConfig = ModelConfig(),

@@ -2,6 +2,7 @@
 
     omnigame-decompose [video=...] [masks=[...]] [out_dir=...] [preset=cpu|paper|reference|tiny]
     omnigame-pretrain [pretrain_preset=cpu|paper|tiny] [out_dir=...] [data=synthetic|<folder>]
+    torchrun --nproc_per_node=2 --no-python omnigame-pretrain ...   (data-parallel)
 """
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from .conf import CONF_DIR
 from .config import DecomposeJob, PretrainJob, register_configs
+from .user_errors import reported
 
 log = logging.getLogger("omnigame")
 register_configs()
 
 
 @hydra.main(config_path=CONF_DIR, config_name="decompose", version_base="1.3")
+@reported("omnigame-decompose")
 def decompose_main(cfg: DictConfig) -> None:
     from .api import decompose
     job: DecomposeJob = OmegaConf.to_object(cfg)
@@ -35,10 +38,13 @@ def decompose_main(cfg: DictConfig) -> None:
 
 
 @hydra.main(config_path=CONF_DIR, config_name="pretrain", version_base="1.3")
+@reported("omnigame-pretrain")
 def pretrain_main(cfg: DictConfig) -> None:
     from .api import pretrain
     from .io.readers import read_input
+    from .training.distributed import init_from_env
     job: PretrainJob = OmegaConf.to_object(cfg)
+    init_from_env(job.device)  # under torchrun: join the other processes
     if job.data == "synthetic":
         from dataclasses import asdict
         from .synthetic import SceneDataset
@@ -49,7 +55,7 @@ def pretrain_main(cfg: DictConfig) -> None:
     else:
         folders = sorted(p for p in Path(job.data).iterdir() if (p / "rgb").is_dir())
         if not folders:
-            raise SystemExit(f"{job.data}: no scene folders (with rgb/ and mask/) inside")
+            raise FileNotFoundError(f"{job.data}: no scene folders (with rgb/ and mask/) inside")
         videos = _LazyVideos(folders, read_input)
     _, result = pretrain(videos, job.model, job.train, job.out_dir, job.device, job.init)
     log.info("pretrained %d steps in %.0f s; checkpoint %s", result.steps, result.seconds,

@@ -127,6 +127,9 @@ class DecomposeConfig:
     detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False
+    # Keep out_dir/train/checkpoint.pt (weights, optimizer, RNG: 84 MB for the full model) to
+    # continue test-time training later; by default it is deleted once the result is written.
+    keep_checkpoint: bool = False
     device: str = "cpu"
     batch_frames: int = 8  # frames decoded per forward pass at inference
 

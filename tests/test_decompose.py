@@ -66,7 +66,9 @@ def test_decompose_writes_layers_for_every_frame_at_input_size(tmp_path):
     assert metrics["ttt_steps"] == 3 and "train" in (out / "config.yaml").read_text()
     preview = iio.imread(out / "preview.mp4", plugin="pyav")
     assert preview.shape[0] == 14 and preview.shape[2] > 5 * preview.shape[1] // 2
-    assert (out / "train" / "checkpoint.pt").exists() and not (out / ".staging").exists()
+    # the checkpoint (weights + optimizer) is deleted once the result is written
+    assert not (out / "train" / "checkpoint.pt").exists() and not (out / ".staging").exists()
+    assert (out / "train" / "tensorboard").is_dir()
 
 
 def test_existing_output_is_never_silently_overwritten(tmp_path):
@@ -102,3 +104,19 @@ def test_detail_transfer_restores_what_the_layers_missed():
     err = lambda L: np.abs(L.reconstruction.astype(int) - v.frames.astype(int)).mean()
     assert err(detailed) < 0.5 * err(plain)
     assert np.array_equal(detailed.rgba[..., 3], plain.rgba[..., 3])  # alpha untouched
+
+
+def test_load_result_gives_back_the_layers_order_and_fps(tmp_path):
+    v = disc_video(N=13)
+    v.order[::2] = v.order[::2, ::-1]  # object 1 behind object 0 in every other frame
+    v.fps = 7.5
+    out = tmp_path / "out"
+    layers = omnigame.decompose(v, out_dir=out, config=TINY, **FAST)
+    loaded = omnigame.load_result(out)
+    assert np.array_equal(loaded.rgba, layers.rgba) and np.array_equal(loaded.order, v.order)
+    assert loaded.fps == 7.5 and loaded.object_names == layers.object_names
+    assert np.array_equal(loaded.composite(), layers.reconstruction)
+    assert loaded.metrics["reconstruction_psnr"] == pytest.approx(
+        layers.metrics["reconstruction_psnr"])
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        omnigame.load_result(tmp_path / "nothing")

@@ -339,3 +339,27 @@ def test_fvd_without_extractor_is_none_and_says_why(caplog):
     with caplog.at_level(logging.INFO, logger="omnigame.evaluation.frechet"):
         assert frechet.frechet_video_distance([video, video], [video, video]) is None
     assert "I3D" in caplog.text
+
+
+def test_streamed_warping_errors_equal_the_whole_video_computation():
+    rng = np.random.default_rng(0)
+    frames = (rng.random((7, 12, 16, 3)) * 255).astype(np.uint8)
+    layer = moving_square(n=7, h=12, w=16, step=1)
+    forward = warping.estimate_flow(frames, "ilk")
+    valid = warping.valid_pixels(forward, warping.estimate_flow(frames, "ilk", backward=True))
+    errors, fraction = warping.warping_errors({"layer": layer, "input": frames}, frames, "ilk",
+                                              chunk=2)  # 6 pairs in chunks of 2
+    assert errors["layer"] == pytest.approx(warping.warping_error(layer, forward, valid=valid))
+    assert errors["input"] == pytest.approx(warping.warping_error(frames, forward, valid=valid))
+    assert fraction == pytest.approx(valid.mean())
+
+
+def test_psnr_in_chunks_equals_the_formula():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 256, (19, 5, 6, 3)).astype(np.uint8)  # 19 frames: chunks of 8, 8, 3
+    b = rng.integers(0, 256, (19, 5, 6, 3)).astype(np.uint8)
+    mask = rng.random((19, 5, 6)) > 0.5
+    mse = ((a.astype(float) - b) ** 2)[mask].mean()
+    assert metrics.psnr(a, b, mask=mask) == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    mse = ((a.astype(float) - b) ** 2).mean()
+    assert metrics.psnr(a, b) == pytest.approx(10 * np.log10(255 ** 2 / mse))

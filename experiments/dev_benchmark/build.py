@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 python experiments/dev_benchmark/build.py [--out /work/data/dev_benchmark]
 
-Writes every scene with `synthetic_scenes.write_scene` (Omnimatte folder rgb/, mask/NN/,
+Writes every scene with `omnigame.synthetic.write_scene` (Omnimatte folder rgb/, mask/NN/,
 bg_est.png, order.txt, gt/layers, gt/effect_mask, gt/bg.png, manifest.json), so omnigame's
 readers and `load_ground_truth` take it as they take a synthetic scene. The manifest records
 each object's effect kind. A contact sheet per scene goes to experiments/dev_benchmark/scenes/.
@@ -61,7 +61,7 @@ def scene_specs() -> list:
 
 
 def make_scene(spec: SceneSpec, seed: int, size=(128, 224), n: int = 24) -> Scene:
-    """A synthetic_scenes.Scene holding the composed arrays (static plate, no camera motion)."""
+    """A omnigame.synthetic.Scene holding the composed arrays (static plate, no camera motion)."""
     r = render_scene(spec, seed, size, n)
     view = View(r["frames"], r["masks"], r["layers"], r["layers"][..., 3].copy(),
                 r["background"], r["object_alpha"])

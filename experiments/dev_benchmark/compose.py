@@ -3,9 +3,9 @@
 Each object's TRUE layer is the object over its own effect, in premultiplied RGBA: a shadow is
 black with alpha (seed 000 section B: vertical compression, shear, opacity, blur, at the feet; or
 the longer "v2" shadows), a reflection is the mirrored object below the waterline, dimmed, faded
-with distance and rippled. The effects are rendered by the repo's own `synthetic_scenes.effects`
+with distance and rippled. The effects are rendered by the repo's own `omnigame.synthetic.effects`
 functions, so real and synthetic scenes share one definition of a shadow and a reflection.
-Frames are composited from the 8-bit layers exactly as `synthetic_scenes.scene` does.
+Frames are composited from the 8-bit layers exactly as `omnigame.synthetic.scene` does.
 """
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def _water_rows(bd: Backdrop, size) -> np.ndarray:
 
 
 def render_scene(spec: SceneSpec, seed: int, size=(128, 224), n: int = 24) -> dict:
-    """All arrays of one scene (see write.py for how they become a synthetic_scenes.Scene)."""
+    """All arrays of one scene (see write.py for how they become a omnigame.synthetic.Scene)."""
     rng = np.random.default_rng([seed, 7])
     bd = spec.backdrop
     plate = crop_plate(clip_plate(bd.clip), bd.box, size, bd.flip)

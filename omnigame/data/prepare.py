@@ -93,11 +93,20 @@ def prepare(video: Video, background: np.ndarray, size) -> PreparedVideo:
 
 def model_size(video_hw, cfg_size, keep_aspect: bool):
     """The model's (H, W): cfg_size, or width cfg_size[1] and the video's aspect, both /16."""
+    check_size(cfg_size)
     H, W = cfg_size
     if keep_aspect:
         h, w = video_hw
         H = max(16, int(round(W * h / w / 16)) * 16)
     return H, W
+
+
+def check_size(size) -> None:
+    """The encoders halve the image four times: H and W must be positive multiples of 16."""
+    size = list(size)
+    if len(size) != 2 or any(not isinstance(s, int) or s < 16 or s % 16 for s in size):
+        raise ValueError(f"input.size (the `size` option) = {size}: give [H, W], both positive "
+                         f"multiples of 16 such as [64, 112] or [128, 224]")
 
 
 def hide_pattern(cfg: ClipConfig, rng: np.random.Generator) -> np.ndarray:

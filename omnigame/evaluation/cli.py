@@ -23,6 +23,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from ..conf import CONF_DIR
+from ..user_errors import reported
 
 log = logging.getLogger("omnigame")
 AUTO = "auto"
@@ -41,6 +42,7 @@ class EvaluateJob:
     extractor: Optional[str] = None  # TorchScript video network for FVD
     mask_threshold: float = 0.5
     overwrite: bool = False
+    progress: bool = True  # progress bars for SSIM and optical flow, the long parts
 
 
 ConfigStore.instance().store(name="evaluate_schema", node=EvaluateJob)
@@ -92,7 +94,7 @@ def read_background(path: str) -> np.ndarray:
 
 def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, out_dir=None,
                     backgrounds=(), extractor: Optional[str] = None, mask_threshold: float = 0.5,
-                    overwrite: bool = False) -> dict:
+                    overwrite: bool = False, progress: bool = True) -> dict:
     """Evaluate the decomposition folder `result`; write the report to out_dir (<result>/eval).
 
     video/masks: the input, in any form `omnigame.read_input` accepts (default: from the
@@ -102,24 +104,30 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
     from ..io.result_reader import load_layers
     from ..io.readers import read_input
     result = Path(result)
+    if not result.is_dir():
+        raise FileNotFoundError(f"result={result}: no such folder; give the out_dir of a "
+                                f"finished omnigame-decompose run")
     out = Path(out_dir) if out_dir is not None else result / "eval"
     check_eval_dir(out, overwrite)
     source, masks = find_video(result, None if video is None else str(video), list(masks))
     vid = read_input(source, masks or None, mask_threshold)
     layers = load_layers(result, vid.object_names, vid.order, vid.fps)
     plates = [read_background(b) for b in backgrounds]
-    metrics = evaluate(layers, vid, find_gt(gt_dir, str(source)), str(out), plates, extractor)
+    metrics = evaluate(layers, vid, find_gt(gt_dir, str(source)), str(out), plates, extractor,
+                       progress)
     log.info("evaluation of %s written to %s", result, out)
     return metrics
 
 
 @hydra.main(config_path=CONF_DIR, config_name="evaluate", version_base="1.3")
+@reported("omnigame-evaluate")
 def main(cfg: DictConfig) -> None:
     if OmegaConf.is_missing(cfg, "result"):
-        raise SystemExit("omnigame-evaluate: give result=<folder written by omnigame-decompose>")
+        raise ValueError("give result=<folder written by omnigame-decompose> (see --help)")
     job: EvaluateJob = OmegaConf.to_object(cfg)
     metrics = evaluate_result(job.result, job.video, job.masks, job.gt_dir, job.out_dir,
-                              job.backgrounds, job.extractor, job.mask_threshold, job.overwrite)
+                              job.backgrounds, job.extractor, job.mask_threshold, job.overwrite,
+                              job.progress)
     summary = {k: metrics["reconstruction"][k] for k in ("psnr", "ssim")}
     print(json.dumps(summary, indent=2))
 

@@ -97,15 +97,17 @@ def load_ground_truth(gt_dir: str) -> GroundTruth:
 # ---------------------------------------------------------------------------------------------
 # Metric groups
 
-def reconstruction_metrics(layers: Layers, video: Video) -> Dict[str, object]:
+def reconstruction_metrics(layers: Layers, video: Video,
+                           progress: bool = False) -> Dict[str, object]:
     """PSNR (over video.valid pixels when given), SSIM and per-frame PSNR of the reconstruction."""
     recon, frames = layers.reconstruction, video.frames
     return {"psnr": metrics.psnr(recon, frames, mask=video.valid),
-            "ssim": metrics.ssim(recon, frames),
+            "ssim": metrics.ssim(recon, frames, progress),
             "psnr_per_frame": metrics.psnr_per_frame(recon, frames)}
 
 
-def warping_metrics(layers: Layers, video: Video, flow_method: str = "tvl1") -> Dict[str, object]:
+def warping_metrics(layers: Layers, video: Video, flow_method: str = "tvl1",
+                    progress: bool = False) -> Dict[str, object]:
     """Warping error (premultiplied RGBA / RGB, [0, 1] units) along flow estimated on the input.
 
     As in the usual protocol (Lai et al. 2018) the flow comes from the input video, so it follows the
@@ -116,18 +118,15 @@ def warping_metrics(layers: Layers, video: Video, flow_method: str = "tvl1") -> 
     """
     if video.num_frames < 2:
         return {"note": "fewer than 2 frames: no warping error"}
-    forward = warping.estimate_flow(video.frames, flow_method)
-    valid = warping.valid_pixels(forward, warping.estimate_flow(video.frames, flow_method, backward=True))
-    if video.valid is not None:
-        valid &= video.valid[:-1] & video.valid[1:]
-
-    def err(x):
-        return warping.warping_error(x, forward, valid=valid)
-
-    return {"input": err(video.frames), "reconstruction": err(layers.reconstruction),
-            "background": err(layers.background),
-            "layers": {name: err(layers.rgba[k]) for k, name in enumerate(layers.object_names)},
-            "flow": flow_method, "valid_fraction": float(valid.mean())}
+    videos = {"input": video.frames, "reconstruction": layers.reconstruction,
+              "background": layers.background,
+              **{f"layer {name}": layers.rgba[k] for k, name in enumerate(layers.object_names)}}
+    errors, fraction = warping.warping_errors(videos, video.frames, flow_method, video.valid,
+                                              progress=progress)
+    return {"input": errors["input"], "reconstruction": errors["reconstruction"],
+            "background": errors["background"],
+            "layers": {name: errors[f"layer {name}"] for name in layers.object_names},
+            "flow": flow_method, "valid_fraction": fraction}
 
 
 def _effect_reference(gt: GroundTruth, layers: Layers) -> tuple:
@@ -217,19 +216,20 @@ def _fvd(composites: List[np.ndarray], plates: List[np.ndarray], extractor: Opti
 
 def evaluate(layers: Layers, video: Video, gt_dir: Optional[str] = None,
              out_dir: Optional[str] = None, compose_backgrounds: Optional[List[np.ndarray]] = None,
-             extractor: Optional[str] = None) -> dict:
+             extractor: Optional[str] = None, progress: bool = True) -> dict:
     """Measure a decomposition of `video`; write metrics.json, metrics.md and figures to out_dir.
 
     gt_dir:              scene folder with gt/ (see load_ground_truth), or None for real videos.
     compose_backgrounds: new backgrounds, each (H, W, 3) or (M, H, W, 3) uint8 (resized and looped).
     extractor:           TorchScript video feature network for FVD (see omnigame.evaluation.frechet), or None.
+    progress:            progress bars for the long parts (SSIM, optical flow).
     Returns the nested metrics dict (floats, lists, strings; nan where undefined).
     """
     if layers.rgba.shape[1:4] != video.frames.shape[:3]:
         raise ValueError(f"layers have (frames, H, W) = {layers.rgba.shape[1:4]} but the video has "
                          f"{video.frames.shape[:3]}")
-    result = {"reconstruction": reconstruction_metrics(layers, video),
-              "warping_error": warping_metrics(layers, video)}
+    result = {"reconstruction": reconstruction_metrics(layers, video, progress),
+              "warping_error": warping_metrics(layers, video, progress=progress)}
     if gt_dir is not None:
         result["ground_truth"] = ground_truth_metrics(layers, video, load_ground_truth(gt_dir))
     comp = composition(layers, compose_backgrounds or [], out_dir, extractor)

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional
 import numpy as np
 from skimage.metrics import structural_similarity
 from skimage.transform import resize
+from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,14 @@ def to_unit(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float64)
 
 
+def frame_chunks(x: np.ndarray, frames: int = 8):
+    """Slices of up to `frames` entries along the first axis of a video (N, H, W, C); a single
+    image (ndim < 4) is one slice."""
+    if x.ndim < 4:
+        return [slice(None)]
+    return [slice(s, s + frames) for s in range(0, x.shape[0], frames)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Reconstruction fidelity
 
@@ -44,18 +53,23 @@ def psnr(a: np.ndarray, b: np.ndarray, max_value: float = 255.0,
     Returns PSNR in dB, capped at PSNR_CAP_DB (100 dB) when the inputs are identical,
     and nan (with a warning) when the mask selects nothing.
     """
-    diff2 = (a.astype(np.float64) - b.astype(np.float64)) ** 2
-    if mask is None:
-        mse = float(diff2.mean())
-    else:
-        w = np.asarray(mask, dtype=np.float64)
-        if w.ndim == diff2.ndim - 1:
-            w = w[..., None]
-        w = np.broadcast_to(w, diff2.shape)
-        if w.sum() == 0:
-            logger.warning("psnr: the mask selects no pixels; returning nan")
-            return float("nan")
-        mse = float((diff2 * w).sum() / w.sum())
+    if a.shape != b.shape:
+        raise ValueError(f"psnr: shapes differ, {a.shape} vs {b.shape}")
+    w = None
+    if mask is not None:
+        w = np.asarray(mask)
+        w = np.broadcast_to(w[..., None] if w.ndim == a.ndim - 1 else w, a.shape)  # a view
+    total, count = 0.0, 0.0
+    # a few frames at a time: a float64 copy of a whole long video would take gigabytes
+    for part in frame_chunks(a):
+        diff2 = (a[part].astype(np.float64) - b[part].astype(np.float64)) ** 2
+        weight = None if w is None else w[part].astype(np.float64)
+        total += float(diff2.sum() if weight is None else (diff2 * weight).sum())
+        count += float(diff2.size if weight is None else weight.sum())
+    if count == 0:
+        logger.warning("psnr: the mask selects no pixels; returning nan")
+        return float("nan")
+    mse = total / count
     if mse == 0.0:
         return PSNR_CAP_DB
     return float(min(PSNR_CAP_DB, 10.0 * np.log10(max_value ** 2 / mse)))
@@ -68,7 +82,7 @@ def psnr_per_frame(a: np.ndarray, b: np.ndarray, max_value: float = 255.0) -> Li
     return [psnr(fa, fb, max_value) for fa, fb in zip(a, b)]
 
 
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
+def ssim(a: np.ndarray, b: np.ndarray, progress: bool = False) -> float:
     """Mean over frames of SSIM between two uint8 RGB videos a, b: (N, H, W, 3), data range 255.
 
     Uses skimage's default 7x7 uniform window; frames smaller than 7 pixels use the largest odd
@@ -80,8 +94,9 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     win = min(7, side if side % 2 else side - 1)  # largest odd window that fits, at most 7
     if win < 3:
         raise ValueError(f"ssim: frames of size {a.shape[1:3]} are too small (need >= 3x3)")
+    pairs = tqdm(zip(a, b), total=len(a), desc="SSIM", unit="frame", disable=not progress)
     scores = [structural_similarity(fa, fb, win_size=win, channel_axis=-1, data_range=255)
-              for fa, fb in zip(a, b)]
+              for fa, fb in pairs]
     return float(np.mean(scores))
 
 

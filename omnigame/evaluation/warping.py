@@ -11,12 +11,13 @@ sample inside frame t + 1 and, when backward flow is known, pass a forward-backw
 from __future__ import annotations
 
 import logging
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from scipy.ndimage import map_coordinates
 from skimage.color import rgb2gray
 from skimage.registration import optical_flow_ilk, optical_flow_tvl1
+from tqdm.auto import tqdm
 
 from omnigame.evaluation.metrics import premultiply, to_unit
 
@@ -35,9 +36,9 @@ def estimate_flow(frames: np.ndarray, method: str = "tvl1",
     Returns (N - 1, 2, H, W) float32 (dy, dx) in pixels.
     """
     flow_fn = _FLOW_METHODS[method]
-    grey = [rgb2gray(to_unit(f)) for f in frames]
-    pairs = zip(grey[1:], grey[:-1]) if backward else zip(grey[:-1], grey[1:])
-    flows = [flow_fn(ref, moving) for ref, moving in pairs]
+    grey = lambda t: rgb2gray(to_unit(frames[t]))
+    pairs = [(t + 1, t) if backward else (t, t + 1) for t in range(len(frames) - 1)]
+    flows = [flow_fn(grey(ref), grey(moving)).astype(np.float32) for ref, moving in pairs]
     return np.stack(flows).astype(np.float32) if flows else np.zeros((0, 2, *frames.shape[1:3]),
                                                                     np.float32)
 
@@ -108,12 +109,58 @@ def warping_error(video: np.ndarray, flow: np.ndarray, backward_flow: Optional[n
         return float("nan")
     if flow.shape != (video.shape[0] - 1, 2, *video.shape[1:3]):
         raise ValueError(f"warping_error: flow shape {flow.shape} does not fit video {video.shape}")
-    signal = _as_signal(video)
-    warped, _ = warp(signal[1:], flow)
     if valid is None:
         valid = valid_pixels(flow, backward_flow)
-    if not valid.any():
+    total, count = error_sum(video, flow, valid)
+    return _mean(total, count)
+
+
+def error_sum(video: np.ndarray, flow: np.ndarray, valid: np.ndarray, chunk: int = 8):
+    """(sum of |warp(x[t + 1]) - x[t]| over valid pixels, their number) for video (T + 1, ...),
+    flow and valid over its T pairs; `chunk` pairs at a time, since the float64 premultiplied
+    copy of a whole long video would take gigabytes."""
+    total, count = 0.0, 0
+    for s in range(0, flow.shape[0], chunk):
+        e = min(flow.shape[0], s + chunk)
+        signal = _as_signal(video[s:e + 1])
+        warped, _ = warp(signal[1:], flow[s:e])
+        diff = np.abs(warped - signal[:-1]).mean(-1)  # (pairs, H, W)
+        total += float(diff[valid[s:e]].sum())
+        count += int(valid[s:e].sum())
+    return total, count
+
+
+def _mean(total: float, count: int) -> float:
+    if count == 0:
         logger.warning("warping_error: no pixel has a valid flow; returning nan")
         return float("nan")
-    diff = np.abs(warped - signal[:-1]).mean(-1)  # (N - 1, H, W)
-    return float(diff[valid].mean())
+    return total / count
+
+
+def warping_errors(videos: Dict[str, np.ndarray], frames: np.ndarray, method: str = "tvl1",
+                   valid_mask: Optional[np.ndarray] = None, chunk: int = 8,
+                   progress: bool = False) -> Tuple[Dict[str, float], float]:
+    """Warping error of several videos along the flow of `frames` (N, H, W, 3), streamed.
+
+    Flow is estimated and used `chunk` frame pairs at a time, so memory stays bounded
+    whatever the video's length. valid_mask: optional (N, H, W) bool of usable pixels.
+    Returns ({name: error}, the fraction of pixel pairs with a valid flow).
+    """
+    sums = {name: [0.0, 0] for name in videos}
+    valid_pixels_seen, pairs = 0, frames.shape[0] - 1
+    bar = tqdm(total=pairs, desc="optical flow", unit="pair", disable=not progress)
+    for s in range(0, pairs, chunk):
+        e = min(pairs, s + chunk)  # pairs s..e-1 use frames s..e
+        forward = estimate_flow(frames[s:e + 1], method)
+        valid = valid_pixels(forward, estimate_flow(frames[s:e + 1], method, backward=True))
+        if valid_mask is not None:
+            valid &= valid_mask[s:e] & valid_mask[s + 1:e + 1]
+        for name, video in videos.items():
+            total, count = error_sum(video[s:e + 1], forward, valid)
+            sums[name][0] += total
+            sums[name][1] += count
+        valid_pixels_seen += int(valid.sum())
+        bar.update(e - s)
+    bar.close()
+    fraction = valid_pixels_seen / float(pairs * frames.shape[1] * frames.shape[2])
+    return {name: _mean(*acc) for name, acc in sums.items()}, fraction

@@ -1,10 +1,12 @@
 """Reading a finished decomposition back from disk (the folder `omnigame.decompose` writes).
 
+    layers = omnigame.load_result("clip_layers")
     layers = load_layers("clip_layers", order=video.order, fps=video.fps)
 
 The PNGs hold exactly the uint8 arrays of the `Layers` that was written, so a loaded result
-evaluates and recomposites like the in-memory one. The per-frame back-to-front order and the
-frame rate are not written by decompose; they come from the input video (default: mask order).
+evaluates and recomposites like the in-memory one. `load_result` takes the object order, the
+per-frame back-to-front order (order.txt) and the frame rate from the folder; `load_layers`
+takes them from the caller (results written before order.txt existed: from the input video).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import imageio.v3 as iio
 import numpy as np
 
 from .layers import Layers
+from .readers import read_order
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +96,18 @@ def load_layers(out_dir, object_names: Optional[Sequence[str]] = None,
                     json.loads((out / "metrics.json").read_text()), str(out))
     log.info("loaded %d layers x %d frames of %dx%d from %s", L, N, *rgba.shape[2:4], out)
     return layers
+
+
+def load_result(out_dir) -> Layers:
+    """A folder written by `omnigame.decompose` / omnigame-decompose -> the `Layers` it holds."""
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise FileNotFoundError(f"{out}: no such folder; give the out_dir of a decomposition")
+    metrics = json.loads((out / "metrics.json").read_text()) if (
+        out / "metrics.json").exists() else {}
+    objects = metrics.get("object_names")  # absent in results of older versions: sorted
+    order = None
+    if (out / "order.txt").exists() and (out / "layers").is_dir():
+        names = objects or _objects(out / "layers", None)
+        order = read_order(out / "order.txt", names, len(frame_names(out / "layers", names)))
+    return load_layers(out, objects, order, metrics.get("fps", 24.0))

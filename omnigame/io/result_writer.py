@@ -4,10 +4,12 @@ Output folder:
     layers/<object>/<frame>.png   RGBA layer of each object in each frame (input resolution)
     background.png                the background (background/<frame>.png if it moves)
     reconstruction/<frame>.png    all layers composited back-to-front over the background
+    order.txt                     per frame, the object names back to front
     preview.mp4                   input | layers over a checkerboard | alpha | reconstruction
     config.yaml                   the resolved configuration of the run
     metrics.json                  figures measured on the run (written last: marks completion)
-    train/                        checkpoint and TensorBoard logs of test-time training
+    train/                        TensorBoard logs of test-time training (and its checkpoint
+                                  while it runs, or with keep_checkpoint=True)
 Everything is written into a hidden staging folder first and moved into place at the end, so
 an interrupted run never leaves a half-written result that looks finished.
 """
@@ -30,7 +32,7 @@ from .layers import Layers, over_checkerboard
 from .video import Video
 
 RESULT_ENTRIES = ("layers", "background.png", "background", "reconstruction", "preview.mp4",
-                  "config.yaml", "metrics.json")
+                  "order.txt", "config.yaml", "metrics.json")
 
 
 def upsample_layers(rgba: torch.Tensor, size) -> torch.Tensor:
@@ -138,6 +140,9 @@ def write_result(layers: Layers, video: Video, out_dir: Path, config_yaml: str,
     _write_frames(stage / "reconstruction", layers.reconstruction, video.frame_names)
     if preview:
         write_preview(stage / "preview.mp4", video.frames, layers)
+    # the input's format: one line per frame, object names back to front (for load_result)
+    (stage / "order.txt").write_text("".join(
+        " ".join(layers.object_names[i] for i in row) + "\n" for row in layers.order))
     (stage / "config.yaml").write_text(config_yaml)
     (stage / "metrics.json").write_text(json.dumps(layers.metrics, indent=2, sort_keys=True))
     for entry in RESULT_ENTRIES:  # metrics.json is last: its presence marks a finished run

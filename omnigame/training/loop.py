@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,15 +21,18 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoint import load_checkpoint, restore_rng, save_checkpoint
+from . import distributed as dd
+from .fingerprint import differences, run_identity
 from ..data.clips import ClipDataset, collate
 from ..config import TrainConfig
 from ..data.prepare import Batch
 from .losses import mask_weight, total_loss
 from ..model.network import OmnigameModel, hidden_indices
-from .monitor import Monitor
+from .monitor import Monitor, NoMonitor
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
+RANK_SEED_STRIDE = 1_000_003  # rank r > 0 seeds its dropout with seed + r * this
 
 
 @dataclass
@@ -36,7 +40,11 @@ class TrainResult:
     steps: int
     history: List[Dict[str, float]] = field(default_factory=list)  # one row per logged step
     checkpoint: Optional[str] = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # training time of the whole run, summed over resumed sessions
+
+
+class ResumeMismatch(ValueError):
+    """run_dir holds a checkpoint of another run (another video, init or settings)."""
 
 
 def seed_everything(seed: int) -> None:
@@ -68,47 +76,74 @@ def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m
 
 
 def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
-          stage: str = "ttt", device="cpu", resume: bool = True) -> TrainResult:
-    """Train `model` in place for cfg.steps steps, resuming from run_dir/checkpoint.pt if there."""
+          stage: str = "ttt", device="cpu", resume: bool = True,
+          on_mismatch: str = "error") -> TrainResult:
+    """Train `model` in place for cfg.steps steps, resuming from run_dir/checkpoint.pt if there.
+
+    The checkpoint must come from the same run (see training.fingerprint): otherwise
+    on_mismatch='error' raises ResumeMismatch naming the differences, and 'restart' empties
+    run_dir and starts afresh. A changed cfg.lr is applied from the resumed step on.
+    """
     run_dir = Path(run_dir)
+    # rank 0's: DistributedDataParallel starts every replica from rank 0's weights
+    identity = dd.from_main({**run_identity(model, data, cfg, stage),
+                             "processes": dd.world_size()})
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start = _resume(model, opt, run_dir / CHECKPOINT, device) if resume else 0
+    start, seconds = 0, 0.0
+    if resume:
+        start, seconds = _resume(model, opt, run_dir, identity, cfg, device, on_mismatch)
     if start == 0:
-        seed_everything(cfg.seed)
-    result = TrainResult(steps=start)
+        seed_everything(cfg.seed + RANK_SEED_STRIDE * dd.rank())
+        if dd.is_main():  # curves of an earlier run that left no checkpoint would mix in
+            shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
+    result = TrainResult(steps=start, seconds=seconds)
     if start >= cfg.steps:
         return result
+    net = dd.wrap(model, device)  # several processes: gradients averaged over them
     loader = torch.utils.data.DataLoader(
-        data, batch_size=cfg.batch_size, sampler=range(start * cfg.batch_size,
-                                                       cfg.steps * cfg.batch_size),
+        data, batch_size=dd.per_rank_batch(cfg.batch_size),
+        sampler=dd.RankSampler(start, cfg.steps, cfg.batch_size),
         collate_fn=collate, num_workers=cfg.num_workers,
         # Its own generator: otherwise creating the iterator draws from the global RNG that
         # dropout uses, and a resumed run would drift from an uninterrupted one.
         generator=torch.Generator().manual_seed(cfg.seed))
-    monitor = Monitor(run_dir / "tensorboard", cfg)
+    # purge_step: curves logged after the checkpoint by the interrupted session are dropped
+    monitor = (Monitor(run_dir / "tensorboard", cfg, purge_step=start or None)
+               if dd.is_main() else NoMonitor())
     began = time.perf_counter()
-    bar = tqdm(total=cfg.steps, initial=start, desc=stage, disable=not cfg.progress,
-               unit="step", dynamic_ncols=True)
+    bar = tqdm(total=cfg.steps, initial=start, desc=stage, unit="step", dynamic_ncols=True,
+               disable=not cfg.progress or not dd.is_main())
     try:
         for step, batch in zip(range(start, cfg.steps), loader):
-            row = _step(model, opt, batch.to(device), cfg, step, monitor)
+            row = _step(net, opt, batch.to(device), cfg, step, monitor)
             bar.update(1)
             bar.set_postfix(loss=f"{row['loss']:.4f}", recon=f"{row['recon']:.4f}")
             if step % cfg.log_every == 0 or step + 1 == cfg.steps:
                 result.history.append(row)
-            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
-                save_checkpoint(run_dir / CHECKPOINT, model, opt, step + 1, cfg, stage)
             result.steps = step + 1
+            result.seconds = seconds + time.perf_counter() - began
+            if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+                _save(run_dir / CHECKPOINT, model, opt, step + 1, cfg, stage,
+                      identity, result.seconds)
     finally:
         bar.close()
         monitor.close()
     result.checkpoint = str(run_dir / CHECKPOINT)
-    result.seconds = time.perf_counter() - began
     return result
 
 
+def _save(path: Path, model, opt, step: int, cfg, stage: str, identity, seconds) -> None:
+    """Rank 0 writes; every rank's RNG state goes in, so each resumes its own dropout."""
+    rank_rng = dd.gather_rng()  # collective: all ranks call it
+    if dd.is_main():
+        save_checkpoint(path, model, opt, step, cfg, stage, identity=identity,
+                        seconds=seconds, rank_rng=rank_rng)
+    dd.barrier()  # nobody runs ahead of a checkpoint it might resume from
+
+
 def _step(model, opt, batch: Batch, cfg: TrainConfig, step: int, monitor: Monitor) -> dict:
+    """One optimizer step; `model` may be the DistributedDataParallel wrapper."""
     model.train()
     lambda_m = mask_weight(step, cfg.steps, cfg.loss.mask)
     terms, rgba, hidden = loss_on_batch(model, batch, cfg, lambda_m)
@@ -126,13 +161,42 @@ def _step(model, opt, batch: Batch, cfg: TrainConfig, step: int, monitor: Monito
     return row
 
 
-def _resume(model, opt, path: Path, device) -> int:
+def _resume(model, opt, run_dir: Path, identity: dict, cfg: TrainConfig, device,
+            on_mismatch: str):
+    """Load run_dir/checkpoint.pt if it belongs to this run: (step, seconds so far)."""
+    path = run_dir / CHECKPOINT
     if not path.exists():
-        return 0
+        return 0, 0.0
     state = load_checkpoint(path)
+    stored = state.get("identity")
+    diff = (differences(stored, identity) if stored is not None else
+            ["it was written by an omnigame version that did not record what it trained on"])
+    if diff and on_mismatch == "restart":
+        log.info("%s is from another run (%s): starting afresh", path, "; ".join(diff))
+        dd.barrier()  # every rank has read it before it goes
+        if dd.is_main():
+            shutil.rmtree(run_dir)
+        return 0, 0.0
+    if diff:
+        raise ResumeMismatch(
+            f"{path} is the checkpoint of another run, so it cannot be resumed: "
+            f"{'; '.join(diff)}. To start afresh delete {run_dir} (with omnigame-decompose: "
+            f"pass overwrite=true, or choose another out_dir)")
     model.load_state_dict(state["model"])
     if state.get("optimizer") is not None:
         opt.load_state_dict(state["optimizer"])
+    _apply_lr(opt, cfg.lr)
     restore_rng(state)
+    if state.get("rank_rng") is not None:
+        torch.set_rng_state(state["rank_rng"][dd.rank()])
     log.info("resuming from %s at step %d", path, state["step"])
-    return int(state["step"])
+    return int(state["step"]), float(state.get("seconds", 0.0))
+
+
+def _apply_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+    # load_state_dict restores the checkpoint's lr; the configured one wins, so that
+    # "lower train.lr and resume" (after a NaN loss) does what it says.
+    for group in opt.param_groups:
+        if group["lr"] != lr:
+            log.info("learning rate %g -> %g from this step on", group["lr"], lr)
+            group["lr"] = lr

@@ -20,9 +20,9 @@ def layers_over_checkerboard(layers: torch.Tensor) -> torch.Tensor:
 class Monitor:
     """Writes to run_dir/tensorboard; `tensorboard --logdir <run_dir>` shows it."""
 
-    def __init__(self, log_dir: Path, cfg: TrainConfig):
+    def __init__(self, log_dir: Path, cfg: TrainConfig, purge_step=None):
         from torch.utils.tensorboard import SummaryWriter  # imported late: it is slow to load
-        self.writer = SummaryWriter(str(log_dir))
+        self.writer = SummaryWriter(str(log_dir), purge_step=purge_step)
         self.cfg = cfg
 
     def scalars(self, row: dict, step: int) -> None:
@@ -46,3 +46,16 @@ class Monitor:
 
     def close(self) -> None:
         self.writer.close()
+
+
+class NoMonitor:
+    """What ranks other than 0 log with: nothing (one TensorBoard writer per run)."""
+
+    def scalars(self, row: dict, step: int) -> None:
+        pass
+
+    def panels(self, *args) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
