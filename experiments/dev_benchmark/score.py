@@ -49,12 +49,12 @@ def effect_kinds(manifest: dict, count: int) -> list:
     return kinds + ["none"] * (count - len(kinds))
 
 
-def floor_layers(video) -> Layers:
+def floor_layers(video, gt_plate) -> Layers:
     """The mask-only matte: each object's input colours inside its mask, alpha = the mask."""
     masks = video.masks[..., None]
     rgba = np.concatenate([np.where(masks, video.frames[None], 0),
                            masks.astype(np.uint8) * 255], -1).astype(np.uint8)
-    bg = np.ascontiguousarray(np.broadcast_to(video.background, video.frames.shape))
+    bg = np.ascontiguousarray(np.broadcast_to(gt_plate, video.frames.shape))
     layers = Layers(rgba, bg, np.empty_like(video.frames), video.order, list(video.object_names))
     layers.reconstruction = layers.composite()
     return layers
@@ -62,7 +62,7 @@ def floor_layers(video) -> Layers:
 
 def floor_metrics(video, gt) -> dict:
     """Effect IoU, association and reconstruction PSNR of the mask-only matte."""
-    layers = floor_layers(video)
+    layers = floor_layers(video, gt.background)
     iou = effect_iou_objects(layers.rgba, gt.background, gt.effect_masks)
     assoc = association_accuracy(layers.rgba[..., 3], gt.layers[..., 3], video.masks)
     return {"iou": iou["per_object"], "association": assoc["per_object"],
@@ -81,8 +81,12 @@ def run_metrics(video, gt, options: dict):
             "psnr": psnr(layers.reconstruction, video.frames), "seconds": seconds}, layers
 
 
-def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key: str) -> dict:
+def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key: str,
+                true_background: bool = False) -> dict:
     video = read_input(folder)
+    if not true_background:
+        # a user's video comes without its clean plate: decompose estimates it (the median)
+        video.background = None
     gt = load_ground_truth(str(folder))
     manifest = json.loads((folder / "manifest.json").read_text())
     row = {"folder": str(folder), "objects": video.num_objects,
@@ -158,12 +162,16 @@ def main() -> None:
     p.add_argument("--synthetic-dir", default=SYNTH_DIR)
     p.add_argument("--floor-only", action="store_true", help="only the mask-only floor (fast)")
     p.add_argument("--limit", type=int, default=None, help="only the first K dev scenes")
+    p.add_argument("--true-background", action="store_true",
+                   help="give decompose the scenes' clean plate (default: it estimates it, as "
+                        "for a user's video)")
     p.add_argument("--shard", default="0/1",
                    help="i/n: score every n-th scene from the i-th (run n processes in parallel)")
     args = p.parse_args()
     shard, shards = map(int, args.shard.split("/"))
     options = {"progress": False, **parse_options(args.options)}
-    meta = {"options": {} if args.floor_only else options, "floor_only": args.floor_only}
+    meta = {"options": {} if args.floor_only else options, "floor_only": args.floor_only,
+            "true_background": args.true_background}
     out = Path(args.out)
     (out / "sheets").mkdir(parents=True, exist_ok=True)
     scenes = load(out, meta)
@@ -174,7 +182,8 @@ def main() -> None:
         if key in scenes:
             continue
         began = time.perf_counter()
-        scenes[key] = score_scene(folder, options, args.floor_only, out / "sheets", key)
+        scenes[key] = score_scene(folder, options, args.floor_only, out / "sheets", key,
+                                  args.true_background)
         scenes = save(out, meta, scenes)
         ours = scenes[key].get("ours", {})
         print(f"{key}: floor IoU {np.nanmean(scenes[key]['floor']['iou']):.3f}"
