@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from omnigame.data.prepare import resize_masks
-from omnigame.io.result_writer import build_layers, sharpen_alpha, upsample_layers
+from omnigame.io.result_writer import (bilinear, build_layers, model_masks, sharpen_alpha,
+                                       upsample_layers)
 from omnigame.io.video import Video
 
 
@@ -30,7 +31,8 @@ def test_sharpen_alpha_keeps_effects_and_takes_the_masks_edges():
     small[0, 0, 3] = resize_masks(torch.from_numpy(mask[0]), (h, w)).float()
     small[0, 0, 3, 12:15, 2:8] = 0.5
     up = upsample_layers(small, (H, W))
-    out = sharpen_alpha(up, mask, (h, w))[0, 0, 3]
+    seen = bilinear((H, W))(model_masks(mask, (h, w))[0, :, None].float(), range(1))
+    out = sharpen_alpha(up, mask, seen[None, :, 0])[0, 0, 3]
     assert out[mask[0, 0]].min() > 0.99  # the thin limb is opaque at full resolution
     shadow = torch.zeros(H, W, dtype=torch.bool)
     shadow[46:, :26] = True  # far from the limb

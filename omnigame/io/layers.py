@@ -26,6 +26,10 @@ class Layers:
     object_names:   L names (mask folder or file stems).
     fps:            frame rate of the source video.
     metrics:        figures measured on this decomposition (e.g. reconstruction PSNR).
+    homographies:   (N, 3, 3) the camera, world (the first frame's pixels) -> each frame's
+                    pixels, when the video was decomposed on a stabilised canvas; else None.
+    stabilised_background: (Hc, Wc, 3) uint8, the background on that canvas (a panorama of
+                    the whole camera path), or None.
     """
 
     rgba: np.ndarray
@@ -36,6 +40,8 @@ class Layers:
     fps: float = 24.0
     metrics: Dict[str, float] = field(default_factory=dict)
     out_dir: Optional[str] = None
+    homographies: Optional[np.ndarray] = None
+    stabilised_background: Optional[np.ndarray] = None
 
     def __post_init__(self):
         L, N, H, W, C = self.rgba.shape

@@ -18,6 +18,7 @@ from typing import List, Optional, Sequence
 import imageio.v3 as iio
 import numpy as np
 
+from .homographies import read_homographies
 from .layers import Layers
 from .readers import read_order
 
@@ -94,6 +95,9 @@ def load_layers(out_dir, object_names: Optional[Sequence[str]] = None,
     layers = Layers(rgba, _background(out, names),
                     _read_pngs(out / "reconstruction", names, 3), np.asarray(order), objects, fps,
                     json.loads((out / "metrics.json").read_text()), str(out))
+    if (out / "homographies.txt").exists():  # decomposed on a stabilised canvas
+        layers.homographies = read_homographies(out / "homographies.txt", N)[0]
+        layers.stabilised_background = _read_pngs(out, ["background_stabilised"], 3)[0]
     log.info("loaded %d layers x %d frames of %dx%d from %s", L, N, *rgba.shape[2:4], out)
     return layers
 

@@ -5,6 +5,9 @@ Output folder:
     background.png                the background (background/<frame>.png if it moves)
     reconstruction/<frame>.png    all layers composited back-to-front over the background
     order.txt                     per frame, the object names back to front
+    homographies.txt              a moving camera's path (Omnimatte's format; world = the
+                                  first frame's pixels), when the video was stabilised
+    background_stabilised.png     the background on the stabilised canvas (a panorama)
     preview.mp4                   input | layers over a checkerboard | alpha | reconstruction
     config.yaml                   the resolved configuration of the run
     metrics.json                  figures measured on the run (written last: marks completion)
@@ -20,7 +23,7 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import imageio.v3 as iio
 import numpy as np
@@ -28,48 +31,66 @@ import torch
 import torch.nn.functional as F
 
 from ..data.prepare import resize_masks
+from .homographies import homographies_text
 from .layers import Layers, over_checkerboard
 from .video import Video
 
 RESULT_ENTRIES = ("layers", "background.png", "background", "reconstruction", "preview.mp4",
-                  "order.txt", "config.yaml", "metrics.json")
+                  "order.txt", "homographies.txt", "background_stabilised.png", "config.yaml",
+                  "metrics.json")
+
+
+def bilinear(size) -> Callable[[torch.Tensor, range], torch.Tensor]:
+    """The static camera's model-to-frame map: (n, C, h, w) -> (n, C, *size) bilinear."""
+    return lambda x, frames: F.interpolate(x, size=tuple(size), mode="bilinear",
+                                           align_corners=False)
+
+
+def resample_layers(rgba: torch.Tensor, to_frames, frames: range) -> torch.Tensor:
+    """(L, n, 4, h, w) float -> (L, n, 4, H, W) float in [0, 1] by `to_frames`, on
+    premultiplied colour.
+
+    to_frames(images (n, C, h, w), frames) -> (n, C, H, W): bilinear upsampling, or the canvas
+    of a moving camera warped into each frame. Resampling straight colour mixes the colour of
+    transparent pixels (meaningless) into the edges: halos. Premultiplied colour is what
+    compositing uses, so it resamples correctly.
+    """
+    L, n = rgba.shape[:2]
+    alpha = rgba[:, :, 3:]
+    premult = torch.cat([rgba[:, :, :3] * alpha, alpha], 2)  # (L, n, 4, h, w)
+    up = torch.stack([to_frames(premult[i], frames) for i in range(L)])
+    a = up[:, :, 3:].clamp(0, 1)
+    colour = up[:, :, :3] / a.clamp_min(1e-4)
+    return torch.cat([colour, a], 2).clamp(0, 1)
 
 
 def upsample_layers(rgba: torch.Tensor, size) -> torch.Tensor:
-    """(L, n, 4, h, w) float -> (L, n, 4, H, W) float in [0, 1], bilinear on premultiplied colour.
-
-    Resizing straight colour mixes the colour of transparent pixels (meaningless) into the
-    edges: halos. Premultiplied colour is what compositing uses, so it resizes correctly.
-    """
-    L, n = rgba.shape[:2]
+    """(L, n, 4, h, w) -> (L, n, 4, *size), premultiplied bilinear (a static camera)."""
     if tuple(rgba.shape[-2:]) == tuple(size):
         return rgba
-    flat = rgba.reshape(L * n, 4, *rgba.shape[-2:])
-    alpha = flat[:, 3:]
-    premult = torch.cat([flat[:, :3] * alpha, alpha], 1)
-    up = F.interpolate(premult, size=tuple(size), mode="bilinear", align_corners=False)
-    a = up[:, 3:].clamp(0, 1)
-    colour = up[:, :3] / a.clamp_min(1e-4)
-    return torch.cat([colour, a], 1).clamp(0, 1).view(L, n, 4, *size)
+    return resample_layers(rgba, bilinear(size), range(rgba.shape[1]))
 
 
-def sharpen_alpha(rgba: torch.Tensor, masks: np.ndarray, model_size) -> torch.Tensor:
+def sharpen_alpha(rgba: torch.Tensor, masks: np.ndarray, seen: torch.Tensor) -> torch.Tensor:
     """Mask-guided alpha at the input resolution: the input mask's edges, the model's effects.
 
-    rgba (L, n, 4, H, W) upsampled layers; masks (L, n, H, W) bool input masks. The model saw
-    the masks at its own size, so its upsampled alpha follows a blurred silhouette. What it
-    adds or removes relative to that silhouette (shadows, reflections, holes) is kept, and the
-    silhouette itself is replaced by the full-resolution mask: hats and limbs stay sharp.
+    rgba (L, n, 4, H, W) resampled layers; masks (L, n, H, W) bool input masks; seen
+    (L, n, H, W) float: the masks as the model saw them (at its size), resampled the same way
+    as the layers. The model's alpha follows that blurred silhouette. What it adds or removes
+    relative to it (shadows, reflections, holes) is kept, and the silhouette itself is replaced
+    by the full-resolution mask: hats and limbs stay sharp.
     """
-    L, n, _, H, W = rgba.shape
-    m = torch.from_numpy(np.ascontiguousarray(masks)).reshape(L * n, H, W)
-    seen = resize_masks(m, model_size).float()[:, None]
-    seen = F.interpolate(seen, size=(H, W), mode="bilinear", align_corners=False)
-    alpha = rgba[:, :, 3].reshape(L * n, 1, H, W)
-    sharp = (m[:, None].float() + alpha - seen).clamp(0, 1)
+    m = torch.from_numpy(np.ascontiguousarray(masks)).float()
     out = rgba.clone()
-    out[:, :, 3] = sharp.view(L, n, H, W)
+    out[:, :, 3] = (m + rgba[:, :, 3] - seen).clamp(0, 1)
     return out
+
+
+def model_masks(masks: np.ndarray, size) -> torch.Tensor:
+    """(L, N, H, W) bool input masks -> (L, N, *size) bool, as `prepare` gives them the model."""
+    L, N = masks.shape[:2]
+    flat = torch.from_numpy(np.ascontiguousarray(masks)).reshape(L * N, *masks.shape[2:])
+    return resize_masks(flat, size).view(L, N, *size)
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
@@ -96,31 +117,40 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
 
 
 def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
-                 detail: bool, sharpen: bool = True, chunk: int = 8) -> Layers:
+                 detail: bool, sharpen: bool = True, chunk: int = 8, to_frames=None,
+                 seen_masks: Optional[torch.Tensor] = None) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
-    sharpen: mask-guided alpha (sharpen_alpha); detail: detail transfer (transfer_detail).
-    Works `chunk` frames at a time straight into the uint8 result, so no float copy of the
-    whole video at full resolution is ever held.
+    to_frames: how model-size images reach the frames (resample_layers); default bilinear
+    upsampling (a static camera). seen_masks (L, N, h, w) bool: the masks the model saw
+    (default: the video's masks resized to h, w). sharpen: mask-guided alpha (sharpen_alpha);
+    detail: detail transfer (transfer_detail). Works `chunk` frames at a time straight into the
+    uint8 result, so no float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape
+    to_frames = to_frames or bilinear((H, W))
     bg = np.broadcast_to(background, (N, H, W, 3)) if background.ndim == 3 else background
     layers = Layers(np.empty((rgba_small.shape[0], N, H, W, 4), np.uint8),
                     np.ascontiguousarray(bg), np.empty_like(video.frames), video.order,
                     list(video.object_names), video.fps)
+    resized = tuple(rgba_small.shape[-2:]) != (H, W)
     for s in range(0, N, chunk):
-        part = slice(s, min(N, s + chunk))
-        rgba = upsample_layers(rgba_small[:, part], (H, W))
-        if sharpen and tuple(rgba_small.shape[-2:]) != (H, W):
-            rgba = sharpen_alpha(rgba, video.masks[:, part], rgba_small.shape[-2:])
-        layers.rgba[:, part] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
-        layers.reconstruction[part] = layers.composite(frames=range(part.start, part.stop))
+        part = range(s, min(N, s + chunk))
+        cut = slice(part.start, part.stop)
+        rgba = resample_layers(rgba_small[:, cut], to_frames, part)
+        if sharpen and (resized or seen_masks is not None):
+            seen = (seen_masks[:, cut] if seen_masks is not None
+                    else model_masks(video.masks[:, cut], rgba_small.shape[-2:]))
+            seen = torch.stack([to_frames(m[:, None].float(), part)[:, 0] for m in seen])
+            rgba = sharpen_alpha(rgba, video.masks[:, cut], seen)
+        layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+        layers.reconstruction[cut] = layers.composite(frames=part)
         if detail:
-            chw = lambda a: torch.from_numpy(a[part]).permute(0, 3, 1, 2).float() / 255
+            chw = lambda a: torch.from_numpy(a[cut]).permute(0, 3, 1, 2).float() / 255
             rgba = transfer_detail(rgba, chw(video.frames), chw(layers.reconstruction),
-                                   torch.from_numpy(video.order[part]))
-            layers.rgba[:, part] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
-            layers.reconstruction[part] = layers.composite(frames=range(part.start, part.stop))
+                                   torch.from_numpy(video.order[cut]))
+            layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+            layers.reconstruction[cut] = layers.composite(frames=part)
     return layers
 
 
@@ -143,6 +173,10 @@ def write_result(layers: Layers, video: Video, out_dir: Path, config_yaml: str,
     # the input's format: one line per frame, object names back to front (for load_result)
     (stage / "order.txt").write_text("".join(
         " ".join(layers.object_names[i] for i in row) + "\n" for row in layers.order))
+    if layers.homographies is not None:
+        size = layers.rgba.shape[2:4]
+        (stage / "homographies.txt").write_text(homographies_text(layers.homographies, size))
+        iio.imwrite(stage / "background_stabilised.png", layers.stabilised_background)
     (stage / "config.yaml").write_text(config_yaml)
     (stage / "metrics.json").write_text(json.dumps(layers.metrics, indent=2, sort_keys=True))
     for entry in RESULT_ENTRIES:  # metrics.json is last: its presence marks a finished run
