@@ -163,17 +163,6 @@ def test_shape_mismatch_is_refused(scene):
         evaluate(layers, small)
 
 
-def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
-    target = tmp_path / "metrics.json"
-    target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with report.atomic_path(str(target)) as tmp:
-            with open(tmp, "w") as f:
-                f.write("half")
-            raise RuntimeError("crash while writing")
-    assert target.read_text() == "old" and os.listdir(tmp_path) == ["metrics.json"]
-
-
 def test_markdown_table():
     table = report.markdown_table({"a": {"b": 0.123456, "c": [1.0, float("nan")]},
                                    "per_frame": list(range(20)), "fvd": None, "note": "x|y"})
