@@ -145,11 +145,9 @@ def load_results(path: Path, meta: dict) -> dict:
 
 
 def save_results(out: Path, meta: dict, results: dict) -> None:
-    """Written after every scene (temp file, then rename), so an interrupted run loses little."""
-    tmp = out / "results.json.tmp"
-    tmp.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    tmp.replace(out / "results.json")
-    (out / "summary.md").write_text(summarise(results, meta["steps"]) + "\n")
+    """Written after every scene (atomically), so an interrupted run loses little."""
+    write_text(out / "results.json", json.dumps({"meta": meta, "results": results}, indent=1))
+    write_text(out / "summary.md", summarise(results, meta["steps"]) + "\n")
     plot(results, meta["steps"], out / "iou_vs_steps.png")
 
 
