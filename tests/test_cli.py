@@ -68,7 +68,7 @@ def quick(tmp_path_factory):
 def test_decompose_command_on_the_built_in_scene(tmp_path):
     out = tmp_path / "demo"
     proc = _run("decompose_main", "preset=tiny", f"out_dir={out}", "train.steps=2",
-                "train.progress=false")
+                "train.progress=false", f"hydra.run.dir={tmp_path / 'hydra'}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["objects"] == 2 and metrics["frames"] == 24
