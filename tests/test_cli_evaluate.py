@@ -2,7 +2,6 @@
 import json
 import sys
 
-import imageio.v3 as iio
 import numpy as np
 import pytest
 
@@ -10,6 +9,7 @@ from conftest import disc_video, tiny_model_config
 from omnigame import decompose
 from omnigame.evaluation.cli import evaluate_result, main
 from omnigame.config import DecomposeConfig, InputConfig, TrainConfig
+from omnigame.io.files import write_frames, write_png
 from omnigame.io.result_reader import load_layers
 
 REPORT = ["metrics.json", "metrics.md", "psnr_per_frame.png", "contact_sheet.png", "error_map.png"]
@@ -17,16 +17,13 @@ REPORT = ["metrics.json", "metrics.md", "psnr_per_frame.png", "contact_sheet.png
 
 def write_scene(root, video):
     """The Omnimatte layout (rgb/, mask/NN/) plus ground truth (gt/layers, gt/bg.png)."""
-    for t, frame in enumerate(video.frames):
-        (root / "rgb").mkdir(parents=True, exist_ok=True)
-        iio.imwrite(root / "rgb" / f"{t:05d}.png", frame)
-        for k, mask in enumerate(video.masks[:, t]):
-            rgba = np.concatenate([frame, mask[..., None] * np.uint8(255)], -1) * mask[..., None]
-            for sub, image in [(f"mask/{k + 1:02d}", mask * np.uint8(255)),
-                               (f"gt/layers/{k + 1:02d}", rgba)]:
-                (root / sub).mkdir(parents=True, exist_ok=True)
-                iio.imwrite(root / sub / f"{t:05d}.png", image)
-    iio.imwrite(root / "gt" / "bg.png", video.background)
+    names = [f"{t:05d}" for t in range(video.num_frames)]
+    write_frames(root / "rgb", video.frames, names)
+    for k, masks in enumerate(video.masks):
+        rgba = np.concatenate([video.frames, masks[..., None] * np.uint8(255)], -1) * masks[..., None]
+        write_frames(root / f"mask/{k + 1:02d}", masks * np.uint8(255), names)
+        write_frames(root / f"gt/layers/{k + 1:02d}", rgba, names)
+    write_png(root / "gt" / "bg.png", video.background)
 
 
 @pytest.fixture(scope="module")

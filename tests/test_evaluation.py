@@ -1,6 +1,5 @@
 """evaluate() on a tiny constructed scene: a moving disc with a shadow, and a static square."""
 import json
-import os
 
 import imageio.v3 as iio
 import numpy as np
@@ -9,6 +8,7 @@ import torch
 
 from omnigame.evaluation import report
 from omnigame.evaluation.evaluate import evaluate, load_ground_truth
+from omnigame.io.files import write_frames, write_png
 from omnigame.io.layers import Layers
 from omnigame.io.video import Video
 
@@ -49,17 +49,15 @@ def make_layers(rgba, bg):
 
 def write_scene(root, rgba, masks, bg, frames):
     """The on-disk scene layout of the synthetic generator (the parts evaluation reads, plus rgb/mask)."""
-    for t in range(N):
-        os.makedirs(root / "rgb", exist_ok=True)
-        iio.imwrite(root / "rgb" / f"{t:05d}.png", frames[t])
-        for k in range(2):
-            for sub, image in [(f"mask/{k + 1:02d}", masks[k, t] * np.uint8(255)),
-                               (f"gt/layers/{k + 1:02d}", rgba[k, t]),
-                               (f"gt/effect_mask/{k + 1:02d}", (rgba[k, t, ..., 3] > 0) * np.uint8(255))]:
-                os.makedirs(root / sub, exist_ok=True)
-                iio.imwrite(root / sub / f"{t:05d}.png", image)
-    iio.imwrite(root / "gt" / "bg.png", bg)
-    iio.imwrite(root / "bg_est.png", bg)
+    names = [f"{t:05d}" for t in range(N)]
+    write_frames(root / "rgb", frames, names)
+    for k in range(2):
+        write_frames(root / f"mask/{k + 1:02d}", masks[k] * np.uint8(255), names)
+        write_frames(root / f"gt/layers/{k + 1:02d}", rgba[k], names)
+        effect = (rgba[k, ..., 3] > 0) * np.uint8(255)
+        write_frames(root / f"gt/effect_mask/{k + 1:02d}", effect, names)
+    write_png(root / "gt" / "bg.png", bg)
+    write_png(root / "bg_est.png", bg)
     (root / "order.txt").write_text("0 1\n")
     (root / "manifest.json").write_text("{}")
 
@@ -161,17 +159,6 @@ def test_shape_mismatch_is_refused(scene):
                   order=layers.order[:2])
     with pytest.raises(ValueError, match="frames, H, W"):
         evaluate(layers, small)
-
-
-def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
-    target = tmp_path / "metrics.json"
-    target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with report.atomic_path(str(target)) as tmp:
-            with open(tmp, "w") as f:
-                f.write("half")
-            raise RuntimeError("crash while writing")
-    assert target.read_text() == "old" and os.listdir(tmp_path) == ["metrics.json"]
 
 
 def test_markdown_table():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from omnigame.data.background import fill_holes, median_background, video_background
+from omnigame.io.files import write_frames, write_png, write_video
 from omnigame.io.readers import read_input
 from omnigame.io.video import InputError
 
@@ -13,15 +14,12 @@ from conftest import disc_video
 
 
 def write_omnimatte(root: Path, video, order=True, bg=True) -> Path:
-    for i, frame in enumerate(video.frames):
-        (root / "rgb").mkdir(parents=True, exist_ok=True)
-        iio.imwrite(root / "rgb" / f"{i:05d}.png", frame)
-        for o in range(video.num_objects):
-            (root / "mask" / f"{o + 1:02d}").mkdir(parents=True, exist_ok=True)
-            iio.imwrite(root / "mask" / f"{o + 1:02d}" / f"{i:05d}.png",
-                        video.masks[o, i].astype(np.uint8) * 255)
+    names = [f"{i:05d}" for i in range(video.num_frames)]
+    write_frames(root / "rgb", video.frames, names)
+    for o in range(video.num_objects):
+        write_frames(root / "mask" / f"{o + 1:02d}", video.masks[o].astype(np.uint8) * 255, names)
     if bg:
-        iio.imwrite(root / "bg_est.png", video.background)
+        write_png(root / "bg_est.png", video.background)
     if order:
         lines = [" ".join(f"{o + 1:02d}" for o in row[::-1]) for row in video.order]
         (root / "order.txt").write_text("\n".join(lines) + "\n")
@@ -29,11 +27,10 @@ def write_omnimatte(root: Path, video, order=True, bg=True) -> Path:
 
 
 def write_mp4s(root: Path, video) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    iio.imwrite(root / "input_video.mp4", video.frames, plugin="pyav", codec="libx264", fps=12)
+    write_video(root / "input_video.mp4", video.frames, fps=12)
     for o in range(video.num_objects):
         m = np.repeat(video.masks[o, :, :, :, None].astype(np.uint8) * 255, 3, axis=3)
-        iio.imwrite(root / f"mask_{o:02d}.mp4", m, plugin="pyav", codec="libx264", fps=12)
+        write_video(root / f"mask_{o:02d}.mp4", m, fps=12)
     return root
 
 
@@ -100,7 +97,7 @@ def test_mask_video_with_wrong_frame_count(tmp_path):
     root = write_mp4s(tmp_path / "clip", v)
     short = np.zeros((5, 32, 48, 3), np.uint8)
     short[:, :4, :4] = 255
-    iio.imwrite(root / "mask_01.mp4", short, plugin="pyav", codec="libx264", fps=12)
+    write_video(root / "mask_01.mp4", short, fps=12)
     with pytest.raises(InputError, match="5 mask frames but the video has 8"):
         read_input(root)
 

@@ -56,7 +56,8 @@ def test_no_separate_generator_package_to_cycle_through():
     users = [name for path, name in core_modules() if any(
         m.split(".")[0] == "synthetic_scenes" for m in imported_modules(path))]
     assert users == []
-    assert not (PACKAGE.parent / "synthetic_scenes").exists()
+    # the top-level synthetic_scenes/ only points to omnigame/synthetic: no code to import
+    assert not list((PACKAGE.parent / "synthetic_scenes").rglob("*.py"))
 
 
 def test_core_imports_with_the_generator_blocked():

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from omnigame.io.video import Video
-from omnigame.synthetic import (SceneConfig, SceneDataset, as_scene_config, contact_sheet,
-                              generate_dataset, generate_scene, read_order, scene_seed, write_scene)
+from omnigame.synthetic import (SceneConfig, SceneDataset, as_scene_config, generate_dataset,
+                              generate_scene, read_order, scene_seed, scene_sheet, write_scene)
 from omnigame.synthetic.camera import Canvas, frame_matrices, make_canvas, sample_states, stabilising_maps
 from omnigame.synthetic.textures import PHOTOS
 from omnigame.synthetic.warp import affine_coords, inside, sample
@@ -154,7 +154,7 @@ def test_generate_dataset_writes_and_refuses_to_overwrite(tmp_path):
                                                      "manifest.json"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert [s["seed"] for s in manifest["scenes"]] == [scene_seed(4, i) for i in range(3)]
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="pass overwrite=True"):
         generate_dataset(SMALL, out, count=1, seed=4, workers=1)
     generate_dataset(SMALL, out, count=1, seed=5, workers=1, overwrite=True, sheet_scenes=0)
     assert sorted(p.name for p in out.iterdir()) == ["00000", "manifest.json"]
@@ -203,12 +203,18 @@ def test_config_rejects_typos_and_the_yaml_composes(tmp_path):
     assert (Path(out) / "00000" / "order.txt").exists()
 
 
-def test_contact_sheet_is_written(tmp_path):
+def test_scene_sheet_shows_every_scene_row_by_row(tmp_path):
     scenes = [generate_scene(SMALL, s) for s in range(2)]
-    sheet = contact_sheet(scenes, str(tmp_path / "sheet.png"), columns=3)
-    rows = sum(2 + 2 * s.num_objects for s in scenes)
-    assert sheet.shape == (rows * 32 + 6, 4 * 56, 3)
-    assert iio.imread(tmp_path / "sheet.png").shape == sheet.shape
+    sheet = scene_sheet(scenes, tmp_path / "sheet.png", columns=3)
+    np.testing.assert_array_equal(iio.imread(tmp_path / "sheet.png"), sheet)
+    # rows: frames, masks, then a layer and an effect row per object; 3 frames + the plate
+    rows, gap = sum(2 + 2 * s.num_objects for s in scenes), 2
+    top, left = sheet.shape[0] - (rows * (32 + gap) - gap), sheet.shape[1] - (4 * (56 + gap) - gap)
+    assert top > 0 and left > 0  # the title band and the label column
+    np.testing.assert_array_equal(sheet[top:top + 32, left:left + 56], scenes[0].stable.frames[0])
+    second = top + (2 + 2 * scenes[0].num_objects) * (32 + gap)  # the second scene's first row
+    np.testing.assert_array_equal(sheet[second:second + 32, left:left + 56], scenes[1].stable.frames[0])
+    assert (sheet[top:, :left] < 128).any()  # the row labels are written
 
 
 def test_objects_swap_depth_and_move_smoothly():

@@ -28,7 +28,7 @@ import torch  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from harness import matmul_peak, measure, measure_in_subprocess  # noqa: E402
-from omnigame.evaluation.report import write_json  # noqa: E402
+from omnigame.io.files import write_json  # noqa: E402
 
 import summary  # noqa: E402  (experiments/benchmark/summary.py: tables and figures)
 

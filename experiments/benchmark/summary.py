@@ -9,7 +9,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from omnigame.evaluation.report import save_figure, write_text  # noqa: E402
+from omnigame.evaluation.report import save_figure  # noqa: E402
+from omnigame.io.files import write_text  # noqa: E402
 
 
 def rows(dev: dict, group: str) -> List[dict]:

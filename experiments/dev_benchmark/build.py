@@ -19,7 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compose import Backdrop, ObjectSpec, SceneSpec, effect_kind, render_scene  # noqa: E402
-from sheets import save_small, scene_sheet  # noqa: E402
+from omnigame.io.files import write_text  # noqa: E402
+from omnigame.io.layers import over_checkerboard  # noqa: E402
+from omnigame.io.sheets import contact_sheet, outline, pick_frames  # noqa: E402
 from omnigame.synthetic import SceneConfig, write_scene  # noqa: E402
 from omnigame.synthetic.scene import Scene, View  # noqa: E402
 
@@ -77,6 +79,17 @@ def make_scene(spec: SceneSpec, seed: int, size=(128, 224), n: int = 24) -> Scen
     return Scene(cfg, int(seed), view, view, r["plate"], r["order"], None, eye, eye[0], params)
 
 
+def scene_sheet(path: Path, frames, masks, layers, count: int = 4) -> None:
+    """Input frames with the masks outlined, then each true layer over a checkerboard, as a
+    palette PNG (kept in the repo: ~5x smaller, still enough to see where an effect went).
+
+    frames (N, H, W, 3), masks (L, N, H, W) bool, layers (L, N, H, W, 4) uint8."""
+    ts = pick_frames(len(frames), count)
+    rows = [[outline(frames[t], masks[:, t]) for t in ts]]
+    rows += [[over_checkerboard(layer[t]) for t in ts] for layer in layers]
+    contact_sheet(rows, path, colours=256)
+
+
 def build(out: Path, seed: int = 0, sheets: Path = HERE / "scenes", names=None,
           frames: int = 24, size=(128, 224)) -> list:
     """Write the benchmark scenes (all, or those named) under out; returns their folders."""
@@ -90,10 +103,10 @@ def build(out: Path, seed: int = 0, sheets: Path = HERE / "scenes", names=None,
         folder = write_scene(scene, out / f"{i:02d}_{spec.name}", overwrite=True)
         if sheets is not None:
             sheets.mkdir(parents=True, exist_ok=True)
-            save_small(sheets / f"{spec.name}.png", scene_sheet(scene.frames, scene.masks, scene.layers))
+            scene_sheet(sheets / f"{spec.name}.png", scene.frames, scene.masks, scene.layers)
         print(f"{folder.name}: {time.perf_counter() - began:.1f} s", flush=True)
         written.append(folder)
-    (out / "index.json").write_text(json.dumps({"seed": seed, "scenes": [p.name for p in written]}, indent=1))
+    write_text(out / "index.json", json.dumps({"seed": seed, "scenes": [p.name for p in written]}, indent=1))
     return written
 
 

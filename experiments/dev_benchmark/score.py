@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import omnigame  # noqa: E402
 from omnigame.evaluation.evaluate import ground_truth_metrics, load_ground_truth  # noqa: E402
 from omnigame.evaluation.metrics import association_accuracy, effect_iou_objects, psnr  # noqa: E402
-from omnigame.io.layers import Layers  # noqa: E402
+from omnigame.io.files import write_text  # noqa: E402
+from omnigame.io.layers import Layers, over_checkerboard  # noqa: E402
 from omnigame.io.readers import read_input  # noqa: E402
-from sheets import result_sheet, save_small  # noqa: E402
+from omnigame.io.sheets import contact_sheet, pick_frames  # noqa: E402
 from tables import markdown  # noqa: E402
 
 SYNTH_DIR = "/work/data/synth-test-64x112"
@@ -93,9 +94,21 @@ def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key
            "kinds": effect_kinds(manifest, video.num_objects), "floor": floor_metrics(video, gt)}
     if not floor_only:
         row["ours"], layers = run_metrics(video, gt, options)
-        save_small(sheets / f"{key.replace('/', '__')}.png",
-                   result_sheet(video.frames, gt.layers, layers.rgba))
+        result_sheet(sheets / f"{key.replace('/', '__')}.png", video.frames, gt.layers,
+                     layers.rgba)
     return row
+
+
+def result_sheet(path: Path, frames, true_layers, pred_layers, count: int = 3) -> None:
+    """Per object a row: for a few frames, input | true layer | our layer (layers over a
+    checkerboard), as a palette PNG (kept in the repo, so small).
+
+    frames (N, H, W, 3); true_layers, pred_layers (L, N, H, W, 4) uint8."""
+    rows = []
+    for true, pred in zip(true_layers, pred_layers):
+        rows.append([tile for t in pick_frames(len(frames), count)
+                     for tile in (frames[t], over_checkerboard(true[t]), over_checkerboard(pred[t]))])
+    contact_sheet(rows, path, colours=256)
 
 
 def synthetic_scenes(count: int, root: Path) -> list:
@@ -145,11 +158,9 @@ def save(out: Path, meta: dict, scenes: dict) -> dict:
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         scenes = {**load(out, meta), **scenes}
-        tmp = out / "results.json.tmp"
-        tmp.write_text(json.dumps({"meta": meta, "scenes": scenes,
-                                   "means": markdown(scenes, meta)[1]}, indent=1))
-        tmp.replace(out / "results.json")
-        (out / "results.md").write_text(markdown(scenes, meta)[0])
+        write_text(out / "results.json", json.dumps(
+            {"meta": meta, "scenes": scenes, "means": markdown(scenes, meta)[1]}, indent=1))
+        write_text(out / "results.md", markdown(scenes, meta)[0])
     return scenes
 
 

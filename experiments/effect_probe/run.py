@@ -19,6 +19,7 @@ from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import omnigame  # noqa: E402
+from omnigame.io.files import write_text  # noqa: E402
 from omnigame.synthetic.probes import disc_shadow_video  # noqa: E402
 
 
@@ -59,7 +60,7 @@ def main():
             print(json.dumps(row), flush=True)
             rows.append(row)
     if args.out:
-        args.out.write_text(json.dumps(rows, indent=1))
+        write_text(args.out, json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
+from omnigame.evaluation.report import save_figure  # noqa: E402
+from omnigame.io.files import write_text  # noqa: E402
+
 TAGS = ["train/recon", "train/sparsity", "train/mask", "train/loss"]
 
 
@@ -64,8 +67,8 @@ def main() -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(args.out, dpi=120)
-    Path(args.out).with_suffix(".json").write_text(json.dumps(summary, indent=1))
+    save_figure(fig, args.out, dpi=120)
+    write_text(Path(args.out).with_suffix(".json"), json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import torch
 
 import omnigame
+from omnigame.io.files import write_json
 from omnigame.io.readers import read_input
-from omnigame.evaluation.report import contact_sheet, write_json
+from omnigame.io.sheets import layers_sheet
 
 
 def run_one(clip: Path, steps: int, args) -> dict:
@@ -34,8 +35,8 @@ def run_one(clip: Path, steps: int, args) -> dict:
                                 batch_size=args.batch_size, overwrite=True)
     wall = time.perf_counter() - began
     sheet = Path(args.out) / f"{name}.png"
-    contact_sheet(video.frames, layers.rgba, layers.reconstruction, str(sheet),
-                  layers.object_names, num_frames=4)
+    layers_sheet(video.frames, layers.rgba, layers.reconstruction, sheet, layers.object_names,
+                 num_frames=4)
     row = {"clip": clip.name, "init": args.init, "steps": steps, "wall_seconds": round(wall, 1),
            **{k: layers.metrics[k] for k in ("reconstruction_psnr", "ttt_seconds",
                                              "inference_seconds", "model_size", "frames")},
@@ -64,7 +65,7 @@ def main() -> None:
         for steps in args.steps:
             rows = [r for r in rows if (r["clip"], r["init"], r["steps"])
                     != (clip.name, args.init, steps)] + [run_one(clip, steps, args)]
-            write_json(str(results), rows)  # after every run: an interruption loses one
+            write_json(results, rows)  # after every run: an interruption loses one
 
 
 if __name__ == "__main__":

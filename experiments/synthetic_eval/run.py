@@ -28,6 +28,8 @@ from omnigame.data.prepare import prepare
 from omnigame.evaluation.evaluate import ground_truth_metrics, load_ground_truth
 from omnigame.inference import infer_layers
 from omnigame.evaluation.metrics import psnr
+from omnigame.evaluation.report import save_figure
+from omnigame.io.files import write_text
 from omnigame.io.result_writer import build_layers
 from omnigame.io.readers import read_input
 from omnigame.training.loop import train
@@ -98,7 +100,7 @@ def plot(results: dict, steps, path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
 
 
 def main() -> None:
@@ -143,11 +145,9 @@ def load_results(path: Path, meta: dict) -> dict:
 
 
 def save_results(out: Path, meta: dict, results: dict) -> None:
-    """Written after every scene (temp file, then rename), so an interrupted run loses little."""
-    tmp = out / "results.json.tmp"
-    tmp.write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    tmp.replace(out / "results.json")
-    (out / "summary.md").write_text(summarise(results, meta["steps"]) + "\n")
+    """Written after every scene (atomically), so an interrupted run loses little."""
+    write_text(out / "results.json", json.dumps({"meta": meta, "results": results}, indent=1))
+    write_text(out / "summary.md", summarise(results, meta["steps"]) + "\n")
     plot(results, meta["steps"], out / "iou_vs_steps.png")
 
 

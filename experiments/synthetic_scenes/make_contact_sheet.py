@@ -6,7 +6,7 @@ a ground plane with shadows, water with reflections, dust trails, and v2 shadows
 from dataclasses import replace
 from pathlib import Path
 
-from omnigame.synthetic import SceneConfig, contact_sheet, generate_scene
+from omnigame.synthetic import SceneConfig, generate_scene, scene_sheet
 
 BASE = SceneConfig(height=64, width=112, max_objects=3, no_effect_prob=0.0)
 CASES = [
@@ -22,5 +22,5 @@ CASES = [
 if __name__ == "__main__":
     scenes = [generate_scene(cfg, seed) for cfg, seed in CASES]
     out = Path(__file__).with_name("contact_sheet.png")
-    contact_sheet(scenes, str(out), columns=6)
+    scene_sheet(scenes, out, columns=6)
     print(out, out.stat().st_size // 1024, "KiB")

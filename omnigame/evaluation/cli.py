@@ -23,6 +23,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from ..conf import CONF_DIR
+from ..io.files import check_overwrite
 from ..user_errors import reported
 
 log = logging.getLogger("omnigame")
@@ -77,12 +78,6 @@ def find_gt(gt_dir: Optional[str], video: str) -> Optional[str]:
     return None
 
 
-def check_eval_dir(out: Path, overwrite: bool) -> None:
-    if (out / "metrics.json").exists() and not overwrite:
-        raise FileExistsError(f"{out} already holds an evaluation (metrics.json); choose another "
-                              f"out_dir or pass overwrite=true")
-
-
 def read_background(path: str) -> np.ndarray:
     """An image -> (H, W, 3); a video file or frames folder -> (M, H, W, 3); uint8."""
     from ..io.readers import IMAGE_EXT, read_frames, read_image
@@ -108,7 +103,8 @@ def evaluate_result(result, video=None, masks=(), gt_dir: Optional[str] = AUTO, 
         raise FileNotFoundError(f"result={result}: no such folder; give the out_dir of a "
                                 f"finished omnigame-decompose run")
     out = Path(out_dir) if out_dir is not None else result / "eval"
-    check_eval_dir(out, overwrite)
+    # only the report's own files are written there: other files in it are left alone
+    check_overwrite(out, overwrite, finished="metrics.json")
     source, masks = find_video(result, None if video is None else str(video), list(masks))
     vid = read_input(source, masks or None, mask_threshold)
     layers = load_layers(result, vid.object_names, vid.order, vid.fps)

@@ -23,7 +23,9 @@ import numpy as np
 from skimage.transform import resize
 
 from omnigame.evaluation import frechet, metrics, report, warping
+from omnigame.io.files import write_json, write_text, write_video
 from omnigame.io.layers import Layers
+from omnigame.io.sheets import layers_sheet
 from omnigame.io.video import Video
 
 logger = logging.getLogger(__name__)
@@ -192,7 +194,7 @@ def composition(layers: Layers, backgrounds: List[np.ndarray], out_dir: Optional
     for j, video in enumerate(composites):
         if out_dir is not None:
             name = f"composition_{j:02d}.mp4"
-            report.write_video(os.path.join(out_dir, name), video, layers.fps)
+            write_video(os.path.join(out_dir, name), video, layers.fps)
             out["videos"].append(name)
     out["fvd"], out["fvd_note"] = _fvd(composites, plates, extractor)
     return out
@@ -243,12 +245,12 @@ def evaluate(layers: Layers, video: Video, gt_dir: Optional[str] = None,
 def write_report(result: dict, layers: Layers, video: Video, out_dir: str) -> None:
     """metrics.json, metrics.md, psnr_per_frame.png, contact_sheet.png, error_map.png under out_dir."""
     os.makedirs(out_dir, exist_ok=True)
-    report.write_json(os.path.join(out_dir, "metrics.json"), result)
+    write_json(os.path.join(out_dir, "metrics.json"), result)
     text = f"# Evaluation of {video.source}\n\n" + report.markdown_table(result)
-    report.write_text(os.path.join(out_dir, "metrics.md"), text)
+    write_text(os.path.join(out_dir, "metrics.md"), text)
     report.plot_psnr_per_frame(result["reconstruction"]["psnr_per_frame"],
                                os.path.join(out_dir, "psnr_per_frame.png"))
-    report.contact_sheet(video.frames, layers.rgba, layers.reconstruction,
-                         os.path.join(out_dir, "contact_sheet.png"), layers.object_names)
+    layers_sheet(video.frames, layers.rgba, layers.reconstruction,
+                 os.path.join(out_dir, "contact_sheet.png"), layers.object_names)
     report.error_map(video.frames, layers.reconstruction, os.path.join(out_dir, "error_map.png"))
     logger.info("evaluation written to %s", out_dir)

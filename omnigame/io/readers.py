@@ -43,8 +43,10 @@ def read_image(path: Path) -> np.ndarray:
 def read_video_file(path: Path) -> Tuple[np.ndarray, float]:
     """-> frames (N, H, W, 3) uint8 and fps."""
     try:
-        frames = iio.imread(path, plugin="pyav")
-        fps = float(iio.immeta(path, plugin="pyav").get("fps") or 24.0)
+        # one opening for frames and fps: closing the pyav plugin runs a full gc.collect()
+        with iio.imopen(path, "r", plugin="pyav") as video:
+            frames = video.read()
+            fps = float(video.metadata().get("fps") or 24.0)
     except Exception as err:
         raise InputError(f"{path}: cannot be decoded as a video ({err}); re-encode it as "
                          f"H.264 mp4, e.g. ffmpeg -i {path.name} -c:v libx264 out.mp4") from err

@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 
 import torch
 
+from ..io.files import atomic_path
 from ..training.checkpoint import load_checkpoint, model_from_checkpoint
 from ..model.network import OmnigameModel
 
@@ -33,8 +34,6 @@ def export_weights(checkpoint, out=WEIGHTS) -> Path:
     state["model"] = {k: v.half() if v.is_floating_point() else v
                       for k, v in state["model"].items()}
     state["optimizer"] = None
-    out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(out)
-    return out
+    with atomic_path(out) as tmp:
+        torch.save(state, tmp)
+    return Path(out)

@@ -10,6 +10,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import List, Optional
@@ -19,9 +20,9 @@ import torch
 from tqdm import tqdm
 
 from .config import SceneConfig, as_scene_config
-from .contact_sheet import contact_sheet
+from ..io.files import any_entry, check_overwrite, write_text
 from .scene import generate_scene
-from .writer import prepare_folder, write_scene
+from .writer import scene_sheet, write_scene
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,10 @@ def generate_dataset(config, out_dir, count: int, seed: int = 0, workers: Option
     unless overwrite=True."""
     cfg = as_scene_config(config)
     out = Path(out_dir).resolve()
-    prepare_folder(out, overwrite)
+    check_overwrite(out, overwrite, occupies=any_entry)
+    if overwrite and out.exists():
+        log.warning("overwriting %s", out)
+        shutil.rmtree(out)  # a smaller count must not leave earlier scenes beside the new ones
     out.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
     jobs = [(cfg, str(out), seed, i) for i in range(count)]
@@ -109,8 +113,8 @@ def generate_dataset(config, out_dir, count: int, seed: int = 0, workers: Option
             results = pool.imap(_make_one, jobs, chunksize=max(1, min(8, count // (4 * workers))))
             records = list(tqdm(results, total=count, desc="scenes", unit="scene"))
     manifest = {"config": asdict(cfg), "seed": seed, "count": count, "scenes": records}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    write_text(out / "manifest.json", json.dumps(manifest, indent=1))
     if sheet_scenes > 0 and count > 0:
         sheet = [generate_scene(cfg, scene_seed(seed, i)) for i in range(min(sheet_scenes, count))]
-        contact_sheet(sheet, str(out / "contact_sheet.png"))
+        scene_sheet(sheet, out / "contact_sheet.png")
     return out

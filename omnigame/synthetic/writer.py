@@ -5,54 +5,34 @@ gt/bg.png, gt/layers/01/00000.png (RGBA), gt/effect_mask/01/00000.png, [gt/camer
 manifest.json. Everything is the stable (reference) view; see Scene.
 A scene is written to a temporary sibling folder and renamed into place, so an interrupted run
 never leaves a half-written scene under the final name.
+scene_sheet: the contact sheet of a few scenes (what write_scene puts on disk, at a glance).
 """
 from __future__ import annotations
 
 import json
-import logging
-import os
-import shutil
+from functools import partial
 from pathlib import Path
+from typing import List, Sequence, Tuple
 
-import imageio.v3 as iio
 import numpy as np
 
-log = logging.getLogger(__name__)
+from ..io.files import any_entry, atomic_folder, check_overwrite, write_frames, write_png
+from ..io.layers import over_checkerboard
+from ..io.sheets import contact_sheet, mask_image, pick_frames
 
-
-def _png(path: Path, image: np.ndarray) -> None:
-    # level 1: several times faster than the default, files ~20% larger
-    iio.imwrite(path, image, extension=".png", compress_level=1)
-
-
-def _write_frames(folder: Path, images: np.ndarray, names) -> None:
-    """One PNG per frame, images (N, H, W[, C]) uint8."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for image, name in zip(images, names):
-        _png(folder / f"{name}.png", image)
-
-
-def prepare_folder(folder: Path, overwrite: bool) -> None:
-    """Refuse to touch a non-empty folder unless overwrite; with overwrite, remove it."""
-    if folder.exists() and any(folder.iterdir()):
-        if not overwrite:
-            raise FileExistsError(f"{folder} exists and is not empty; pass overwrite=True "
-                                  f"(overwrite=true on the command line) or choose another folder")
-        log.warning("overwriting %s", folder)
-        shutil.rmtree(folder)
+# generate_dataset already runs one process per core: threads in each would only contend
+_write_frames = partial(write_frames, threads=1)
 
 
 def write_scene(scene, folder, overwrite: bool = False) -> Path:
-    """Write `scene` (stable view, background per its config) under `folder`; returns the path."""
+    """Write `scene` (stable view, background per its config) under `folder`; returns the path.
+
+    A non-empty `folder` is refused unless overwrite; then it is replaced once the new scene is
+    complete."""
     folder = Path(folder)
-    prepare_folder(folder, overwrite)
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    _write_contents(scene, tmp)
-    if folder.exists():
-        folder.rmdir()  # empty, checked above
-    os.replace(tmp, folder)
+    check_overwrite(folder, overwrite, occupies=any_entry)
+    with atomic_folder(folder) as tmp:
+        _write_contents(scene, tmp)
     return folder
 
 
@@ -64,8 +44,8 @@ def _write_contents(scene, root: Path) -> None:
         _write_frames(root / "mask" / obj, video.masks[i].astype(np.uint8) * 255, frames)
         _write_frames(root / "gt" / "layers" / obj, view.layers[i], frames)
         _write_frames(root / "gt" / "effect_mask" / obj, view.effect_masks[i], frames)
-    _png(root / "bg_est.png", video.background)
-    _png(root / "gt" / "bg.png", scene.plate)
+    write_png(root / "bg_est.png", video.background)
+    write_png(root / "gt" / "bg.png", scene.plate)
     if video.valid is not None:
         _write_frames(root / "valid_mask", video.valid.astype(np.uint8) * 255, frames)
         _write_camera(scene, root / "gt" / "camera.json")
@@ -88,3 +68,33 @@ def _write_camera(scene, path: Path) -> None:
 def read_order(folder) -> list:
     """order.txt of a written scene as a list (per frame) of object folder names back to front."""
     return [line.split() for line in Path(folder, "order.txt").read_text().splitlines() if line]
+
+
+def scene_rows(scene, columns: int = 6) -> Tuple[List[list], List[str]]:
+    """One scene's rows of a contact sheet and their labels. Columns: evenly spaced frames, then
+    one more: 1. frames | true clean plate; 2. input masks, one colour per object | the
+    background the model gets (bg_est); per object 3. true layer (object + effects) over a
+    checkerboard, 4. effect-only alpha (layer alpha minus the object's own), white = opaque."""
+    video, view = scene.to_video(), scene.stable
+    picks = pick_frames(video.num_frames, columns)
+    blank = np.full_like(scene.plate, 255)
+    effect, objects = view.effect_alpha(), range(scene.num_objects)
+    rows = [[video.frames[t] for t in picks] + [scene.plate],
+            [mask_image(view.masks[:, t]) for t in picks] + [video.background]]
+    rows += [list(over_checkerboard(view.layers[k, picks])) + [blank] for k in objects]
+    rows += [[effect[k, t] for t in picks] + [blank] for k in objects]
+    names = video.object_names[:scene.num_objects]
+    labels = [f"seed {scene.seed}", "masks"] + [f"layer {n}" for n in names]
+    return rows, labels + [f"effect {n}" for n in names]
+
+
+def scene_sheet(scenes: Sequence, path, columns: int = 6) -> np.ndarray:
+    """Write the contact sheet of `scenes` (blocks of scene_rows, top to bottom) to `path`;
+    returns the image (H', W', 3) uint8."""
+    rows, labels = [], []
+    for scene in scenes:
+        more, names = scene_rows(scene, columns)
+        rows, labels = rows + more, labels + names
+    picks = pick_frames(len(scenes[0].stable.frames), columns)
+    titles = [f"frame {t}" for t in picks] + ["plate, bg_est"]
+    return contact_sheet(rows, path, titles, labels)

@@ -5,7 +5,6 @@ checkpoint. A checkpoint can rebuild its model without any other file.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -14,6 +13,7 @@ import torch
 from omegaconf import OmegaConf
 
 from ..config import ModelConfig
+from ..io.files import atomic_path
 from ..model.network import OmnigameModel
 from ..model.positional import resize_table
 
@@ -34,11 +34,8 @@ def save_checkpoint(path, model: OmnigameModel, optimizer: Optional[torch.optim.
                 "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
         **extra,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # an interrupted save keeps the previous checkpoint
+        torch.save(state, tmp)
 
 
 def _plain(config: Any):
