@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import torch
 from omegaconf import OmegaConf
 
+from .camera.workspace import workspace
 from .data.background import video_background
 from .training.checkpoint import load_checkpoint, model_from_checkpoint
 from .data.clips import ClipDataset
@@ -72,13 +73,14 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     check_out_dir(out, cfg.overwrite)
     vid = video if isinstance(video, Video) else read_input(video, masks, cfg.input.mask_threshold)
     check_long_enough(vid.num_frames, cfg.train.clip, vid.source)
-    background, unseen = video_background(vid, cfg.input.max_background_frames)
-    size = model_size(vid.size, cfg.input.size, cfg.input.keep_aspect)
-    prepared = prepare(vid, background, size)
+    space = workspace(vid, cfg.input.camera, cfg.train.progress)  # the frames, or a canvas
+    background, unseen = video_background(space.video, cfg.input.max_background_frames)
+    size = space.model_size(model_size(vid.size, cfg.input.size, cfg.input.keep_aspect))
+    prepared = prepare(space.video, background, size)
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
     model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
     metrics = {"frames": vid.num_frames, "objects": vid.num_objects, "fps": vid.fps,
-               "object_names": list(vid.object_names),
+               "object_names": list(vid.object_names), **space.metrics(),
                "model_size": list(size), "background_unseen_fraction": unseen}
     with _run_dir(out) as run_dir:
         # overwrite: a checkpoint of another run is replaced; one of this run (an interrupted
@@ -90,7 +92,11 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
                         cfg.train.progress)
     metrics.update(ttt_steps=result.steps, ttt_seconds=round(result.seconds, 2),
                    inference_seconds=round(time.perf_counter() - start, 2))
-    layers = build_layers(rgba, vid, background, cfg.detail_transfer, cfg.sharpen)
+    layers = build_layers(rgba, vid, space.frame_background(background), cfg.detail_transfer,
+                          cfg.sharpen, to_frames=space.to_frames(),
+                          seen_masks=None if space.canvas is None else prepared.masks)
+    if space.camera is not None:
+        layers.homographies, layers.stabilised_background = space.camera.homographies, background
     metrics["reconstruction_psnr"] = psnr(layers.reconstruction, vid.frames)
     layers.metrics = metrics
     log.info("reconstruction PSNR %.2f dB", metrics["reconstruction_psnr"])

@@ -102,3 +102,15 @@ def model_canvas_size(model_size, frame_size, canvas: Canvas) -> Tuple[int, int]
     (mh, mw), (fh, fw) = model_size, frame_size
     return (max(16, round(mh * canvas.height / fh / 16) * 16),
             max(16, round(mw * canvas.width / fw / 16) * 16))
+
+
+def background_in_frames(background: np.ndarray, canvas: Canvas, chunk: int = 16) -> np.ndarray:
+    """The canvas background (Hc, Wc, 3) uint8 as each frame sees it -> (N, H, W, 3) uint8."""
+    N = len(canvas.to_frame)
+    out = np.empty((N,) + tuple(canvas.frame_size) + (3,), np.uint8)
+    plate = torch.from_numpy(background).permute(2, 0, 1)[None].double()
+    for s in range(0, N, chunk):
+        part = range(s, min(N, s + chunk))
+        seen = to_frames(plate.expand(len(part), -1, -1, -1), canvas, part)
+        out[s:part.stop] = seen.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+    return out

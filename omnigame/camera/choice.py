@@ -27,6 +27,9 @@ def choose_camera(video: Video, setting: str = "auto",
     if setting == "static":
         return None
     if setting not in CHOICES:
+        if not Path(setting).expanduser().is_file():
+            raise InputError(f"input.camera='{setting}': no such file; use auto, estimate, "
+                             f"static or the path of an Omnimatte homographies.txt")
         return user_camera(setting, video)
     beside = Path(video.source) / "homographies.txt"
     if setting == "auto" and beside.is_file():
@@ -47,9 +50,3 @@ def user_camera(path, video: Video) -> CameraPath:
     homographies, size = read_homographies(path, video.num_frames)
     camera = CameraPath(homographies, size, np.full(video.num_frames, np.nan), str(path))
     return camera.resized(video.size)
-
-
-def check_setting(setting: str) -> None:
-    if setting not in CHOICES and not Path(setting).expanduser().is_file():
-        raise InputError(f"input.camera='{setting}': use auto, estimate, static or the path "
-                         f"of an Omnimatte homographies.txt (no such file)")

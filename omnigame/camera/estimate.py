@@ -62,7 +62,7 @@ def static_camera(num_frames: int, size) -> CameraPath:
 
 
 def estimate_camera(frames: np.ndarray, masks: np.ndarray, max_width: int = 320,
-                    min_overlap: float = 0.6, dilate: int = 7,
+                    min_overlap: float = 0.75, dilate: int = 7,
                     progress: bool = True) -> CameraPath:
     """frames (N, H, W, 3) uint8, masks (L, N, H, W) bool -> the CameraPath of the video.
 
