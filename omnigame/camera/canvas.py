@@ -76,7 +76,7 @@ def stabilise(video: Video, canvas: Canvas, chunk: int = 8) -> Video:
         frames[part] = out[:, :3].round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
         # a pixel is valid only if all four pixels it blends are: no black seeps in at edges
         valid[part] = (covered & (out[:, -1] > 0.999)).numpy()
-        masks[:, part] = ((out[:, 3:-1] >= 0.5) & valid[part][:, None]).numpy().transpose(1, 0, 2, 3)
+        masks[:, part] = (out[:, 3:-1] >= 0.5).numpy().transpose(1, 0, 2, 3) & valid[part][None]
     frames[~valid] = 0
     return Video(frames, masks, video.order, None, valid, video.fps, list(video.object_names),
                  list(video.frame_names), video.source, video.object_valid)
