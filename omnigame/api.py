@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional, Sequence, Tuple, Union
 
-import torch
 from omegaconf import OmegaConf
 
 from .camera.workspace import workspace

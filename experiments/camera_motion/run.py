@@ -11,7 +11,8 @@ For each held-out scene (split=test, camera motion on), three figures:
 The mask-only matte's IoU is the floor beside each.
 
     python experiments/camera_motion/run.py --out experiments/camera_motion/results \
-        --seeds 0 1 2 3 [--shard 0/2] [--before] [--homography-only --seeds 0 ... 19]
+        --seeds 0 1 2 3 [--shard 0/2] [--before] [--homography-only --split test|train]
+    python experiments/camera_motion/run.py --out experiments/camera_motion/results --summary
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import omnigame
 from omnigame.camera.estimate import estimate_camera
 from omnigame.camera.homography import transfer_error
 from omnigame.evaluation.metrics import effect_iou_objects, psnr
-from omnigame.io.files import write_json
+from omnigame.io.files import write_json, write_text
 from omnigame.io.layers import Layers
 from omnigame.io.video import Video
 from omnigame.synthetic.config import SceneConfig
@@ -85,6 +86,40 @@ def run_scene(seed: int, before: bool, homography_only: bool) -> dict:
     return row
 
 
+def summarise(out: Path) -> str:
+    """A markdown table of every result in `out` (homography errors; decompositions)."""
+    lines = ["| split | scenes | homography error RMS px: mean | median | max | scenes > 1 px "
+             "| seconds / scene |", "|---|---|---|---|---|---|---|"]
+    for split in ("test", "train"):
+        rows = [json.loads(f.read_text())["homography"]
+                for f in sorted(out.glob(f"homography_{split}_*.json"))]
+        if rows:
+            e = np.array([r["rms_px"] for r in rows])
+            lines.append(f"| {split} | {len(e)} | {e.mean():.3f} | {np.median(e):.3f} | "
+                         f"{e.max():.2f} | {(e > 1).sum()} | "
+                         f"{np.mean([r['seconds'] for r in rows]):.1f} |")
+    scenes = [json.loads(f.read_text()) for f in sorted(out.glob("scene_*.json"))]
+    if scenes:
+        lines += ["", "| seed | objects | homography px | video | effect IoU | floor | PSNR dB "
+                      "| seconds | model size |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in scenes:
+        for key in ("static", "moving", "moving_as_static"):
+            if key in row:
+                r = row[key]
+                lines.append(f"| {row['seed']} | {row['objects']} | "
+                             f"{row['homography']['rms_px']:.2f} | {key} | {r['iou']:.3f} | "
+                             f"{r['floor']:.3f} | {r['psnr']:.2f} | {r['seconds']:.0f} | "
+                             f"{r['model_size'][0]}x{r['model_size'][1]} |")
+    for key in ("static", "moving", "moving_as_static"):
+        got = [row[key] for row in scenes if key in row]
+        if got:
+            lines.append(f"| mean | | | {key} | {np.mean([r['iou'] for r in got]):.3f} | "
+                         f"{np.mean([r['floor'] for r in got]):.3f} | "
+                         f"{np.mean([r['psnr'] for r in got]):.2f} | "
+                         f"{np.mean([r['seconds'] for r in got]):.0f} | |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, required=True)
@@ -93,7 +128,11 @@ def main() -> None:
     p.add_argument("--before", action="store_true")
     p.add_argument("--homography-only", action="store_true")
     p.add_argument("--split", default="test", help="the generator's split: test or train")
+    p.add_argument("--summary", action="store_true", help="only write out/results.md")
     args = p.parse_args()
+    if args.summary:
+        write_text(args.out / "results.md", summarise(args.out))
+        return
     global CONFIG
     CONFIG = replace(CONFIG, split=args.split)
     i, n = (int(v) for v in args.shard.split("/"))
