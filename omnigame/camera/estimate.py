@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Optional
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -32,7 +30,7 @@ class CameraPath:
     residual:     (N,) robust mean absolute difference (grey levels, 0-255) between each
                   frame and its keyframe on the background after alignment; NaN if unknown
                   (a user's file, or frame 0).
-    source:       'estimated', 'static' or the file it was read from.
+    source:       'estimated', or the file it was read from.
     """
 
     homographies: np.ndarray
@@ -54,11 +52,6 @@ class CameraPath:
         """The same camera in pixels of the frames resized to `size` (H, W)."""
         return CameraPath(rescale(self.homographies, self.size, size), tuple(size),
                           self.residual, self.source)
-
-
-def static_camera(num_frames: int, size) -> CameraPath:
-    eye = np.repeat(np.eye(3)[None], num_frames, 0)
-    return CameraPath(eye, tuple(size), np.zeros(num_frames), "static")
 
 
 def estimate_camera(frames: np.ndarray, masks: np.ndarray, max_width: int = 320,
@@ -111,8 +104,3 @@ def _overlap(G: np.ndarray, size) -> float:
     p = apply(G, grid_points(h, w, step=8))
     return float(((p[:, 0] >= 0) & (p[:, 0] <= w - 1) & (p[:, 1] >= 0) & (p[:, 1] <= h - 1)).mean())
 
-
-def check_path(path: CameraPath, num_frames: int, source: Optional[str] = None) -> None:
-    if path.num_frames != num_frames:
-        raise ValueError(f"{source or path.source}: {path.num_frames} homographies for a video "
-                         f"of {num_frames} frames; give one per frame")
