@@ -100,8 +100,9 @@ def model_canvas_size(model_size, frame_size, canvas: Canvas) -> Tuple[int, int]
     """The model size for the canvas: the frame's model size scaled by canvas / frame, so the
     model sees the scene at the detail it would see a frame (multiples of 16)."""
     (mh, mw), (fh, fw) = model_size, frame_size
-    return (max(16, round(mh * canvas.height / fh / 16) * 16),
-            max(16, round(mw * canvas.width / fw / 16) * 16))
+    # rounded up: never less detail than a frame gets (0.1 slack for float error)
+    return (max(16, math.ceil(mh * canvas.height / fh / 16 - 0.1) * 16),
+            max(16, math.ceil(mw * canvas.width / fw / 16 - 0.1) * 16))
 
 
 def background_in_frames(background: np.ndarray, canvas: Canvas, chunk: int = 16) -> np.ndarray:

@@ -18,24 +18,26 @@ import torch.nn.functional as F
 log = logging.getLogger(__name__)
 
 
-def video_background(video, max_frames: int = 200) -> Tuple[np.ndarray, float]:
+def video_background(video, max_frames: int = 200, margin: int = 2) -> Tuple[np.ndarray, float]:
     """The background a Video carries, or else its median estimate; with the unseen fraction."""
     if video.background is not None:
         return video.background, 0.0
-    return median_background(video.frames, video.masks, video.valid, max_frames)
+    return median_background(video.frames, video.masks, video.valid, max_frames, margin)
 
 
 def median_background(frames: np.ndarray, masks: np.ndarray, valid: Optional[np.ndarray] = None,
-                      max_frames: int = 200) -> Tuple[np.ndarray, float]:
+                      max_frames: int = 200, margin: int = 0) -> Tuple[np.ndarray, float]:
     """frames (N, H, W, 3) uint8, masks (L, N, H, W) bool, valid (N, H, W) bool or None ->
     background (H, W, 3) uint8 and the fraction of pixels never seen (filled by interpolation).
 
-    A pixel of a frame counts when no mask covers it and `valid` (if given) is True there; at
-    most `max_frames` frames, evenly spread, are used."""
+    A pixel of a frame counts when no mask, grown by `margin` pixels, covers it and `valid` (if
+    given) is True there; at most `max_frames` frames, evenly spread, are used. The margin
+    keeps the object's own edge pixels (masks drawn or compressed a pixel short) out: where an
+    object stands still, those few leaked pixels would otherwise be all the median sees."""
     N = frames.shape[0]
     pick = np.unique(np.linspace(0, N - 1, min(N, max_frames)).round().astype(int))
     x = torch.from_numpy(frames[pick]).float()  # (n, H, W, 3)
-    unusable = np.asarray(masks[:, pick], bool).any(axis=0)  # (n, H, W)
+    unusable = _grow(np.asarray(masks[:, pick], bool).any(axis=0), margin)  # (n, H, W)
     if valid is not None:
         unusable |= ~np.asarray(valid[pick], bool)
     x[torch.from_numpy(unusable)] = float("nan")
@@ -51,6 +53,14 @@ def median_background(frames: np.ndarray, masks: np.ndarray, valid: Optional[np.
             filled = fill_holes(bg.nan_to_num(0).permute(2, 0, 1), known[None].float())
             bg = filled.permute(1, 2, 0)
     return bg.round().clamp(0, 255).to(torch.uint8).numpy(), unseen
+
+
+def _grow(masks: np.ndarray, margin: int) -> np.ndarray:
+    """(n, H, W) bool masks grown by `margin` pixels (a square neighbourhood)."""
+    if margin <= 0:
+        return masks
+    m = torch.from_numpy(masks)[:, None].float()
+    return (F.max_pool2d(m, 2 * margin + 1, stride=1, padding=margin)[:, 0] > 0).numpy()
 
 
 def fill_holes(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
