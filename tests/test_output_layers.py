@@ -60,3 +60,16 @@ def test_build_layers_defaults_reconstruct_the_input_better():
     assert err(sharp) < 0.25 * err(plain)
     # the object's own texture is in its layer (not a flat 0.5 grey)
     assert sharp.rgba[0, 0, 20:44, 20:44, :3].std() > 40
+
+
+def test_sharpen_alpha_makes_the_masked_object_opaque():
+    H, W = 32, 32
+    mask = np.zeros((1, 1, H, W), bool)
+    mask[0, 0, 8:24, 8:24] = True
+    rgba = torch.zeros(1, 1, 4, H, W)
+    rgba[0, 0, 3, 8:24, 8:24] = 0.4  # an under-trained model: the object half transparent
+    rgba[0, 0, 3, 26:30, 8:24] = 0.6  # and a shadow below it, outside the mask
+    seen = torch.from_numpy(mask[0]).float()
+    out = sharpen_alpha(rgba, mask, seen)[0, 0, 3]
+    assert torch.all(out[8:24, 8:24] == 1.0)  # the background no longer shows through
+    assert torch.allclose(out[26:30, 8:24], torch.full((4, 16), 0.6))  # the effect is kept

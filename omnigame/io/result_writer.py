@@ -75,13 +75,14 @@ def sharpen_alpha(rgba: torch.Tensor, masks: np.ndarray, seen: torch.Tensor) -> 
 
     rgba (L, n, 4, H, W) resampled layers; masks (L, n, H, W) bool input masks; seen
     (L, n, H, W) float: the masks as the model saw them (at its size), resampled the same way
-    as the layers. The model's alpha follows that blurred silhouette. What it adds or removes
-    relative to it (shadows, reflections, holes) is kept, and the silhouette itself is replaced
-    by the full-resolution mask: hats and limbs stay sharp.
+    as the layers. The model's alpha follows that blurred silhouette. Outside the mask, what it
+    adds beyond the silhouette (shadows, reflections) is kept; inside, the layer is opaque: the
+    mask says the object is there, and a short test-time training that has not yet made it
+    opaque would otherwise show the background through the object. Hats and limbs stay sharp.
     """
     m = torch.from_numpy(np.ascontiguousarray(masks)).float()
     out = rgba.clone()
-    out[:, :, 3] = (m + rgba[:, :, 3] - seen).clamp(0, 1)
+    out[:, :, 3] = torch.maximum(m, rgba[:, :, 3] - seen).clamp(0, 1)
     return out
 
 
