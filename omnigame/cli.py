@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from .conf import CONF_DIR
@@ -19,6 +20,9 @@ from .user_errors import reported
 
 log = logging.getLogger("omnigame")
 register_configs()
+# conf/decompose.yaml: Hydra's run folder is the given out_dir, else outputs/decompose/<time>
+OmegaConf.register_new_resolver("omnigame_or", lambda value, default: default if value is None
+                                else value, replace=True)
 
 
 @hydra.main(config_path=CONF_DIR, config_name="decompose", version_base="1.3")
@@ -26,12 +30,13 @@ register_configs()
 def decompose_main(cfg: DictConfig) -> None:
     from .api import decompose
     job: DecomposeJob = OmegaConf.to_object(cfg)
-    out_dir = Path(job.out_dir)
+    out_dir = Path(job.out_dir or HydraConfig.get().runtime.output_dir)
     video = job.video
     if video is None:
         from .synthetic.demo import default_scene
         video = default_scene(out_dir.parent / (out_dir.name + "_input"))
         log.info("no video given: decomposing the built-in generated scene %s", video)
+    job.out_dir = str(out_dir)  # config.yaml says where the result went
     layers = decompose(video, job.masks or None, out_dir, config=job)
     log.info("wrote %s", out_dir)
     print(json.dumps(layers.metrics, indent=2))

@@ -74,6 +74,17 @@ def test_decompose_command_on_the_built_in_scene(tmp_path):
     assert metrics["objects"] == 2 and metrics["frames"] == 24
     assert len(list((out / "layers").iterdir())) == 2
     assert (tmp_path / "demo_input" / "gt" / "layers").is_dir()  # the generated scene
+    assert f"out_dir: {out}" in (out / "config.yaml").read_text()  # where it really went
+
+
+def test_a_chosen_out_dir_leaves_no_outputs_folder_behind(tmp_path):
+    code = "from omnigame.cli import decompose_main; decompose_main()"
+    proc = subprocess.run([sys.executable, "-c", code, f"video={tmp_path / 'none'}",
+                           f"out_dir={tmp_path / 'res'}"], cwd=tmp_path, text=True,
+                          capture_output=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert not (tmp_path / "outputs").exists()
+    assert (tmp_path / "res" / ".hydra" / "config.yaml").exists()  # Hydra's records, inside
 
 
 def test_a_finished_result_is_refused_in_one_line(quick):
