@@ -16,7 +16,7 @@ from omnigame.io.result_writer import resample_layers
 from omnigame.io.video import InputError, Video
 from omnigame.synthetic.config import SceneConfig
 from omnigame.synthetic.scene import generate_scene
-from tests.conftest import textured_background, tiny_model_config
+from conftest import textured_background, tiny_model_config
 
 
 def pan_path(N=12, H=48, W=80, speed=2.5, degrees=2.0) -> CameraPath:
