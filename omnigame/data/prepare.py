@@ -7,7 +7,7 @@ would, with no sampler state to save, and DataLoader workers can generate clips 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
