@@ -59,3 +59,17 @@ def test_floor_is_between_zero_and_one(scene_dir):
     floor = floor_metrics(video, gt)
     assert all(0.0 < v < 1.0 for v in floor["iou"])
     assert floor["psnr"] < 60  # effects are missing from the floor's reconstruction
+
+
+def test_true_layers_score_one_and_beat_the_floor(scene_dir):
+    # the true object+effect masks are the true layers' visible footprint (binary), so a perfect
+    # decomposition scores 1 and taking the effects is rewarded; layer alpha as the mask made
+    # the true layers score below the mask-only matte
+    from omnigame.evaluation.metrics import effect_iou_objects
+    scene_dir, _ = scene_dir
+    video, gt = read_input(scene_dir), load_ground_truth(str(scene_dir))
+    assert set(np.unique(gt.effect_masks)) == {0, 255}
+    truth = effect_iou_objects(gt.layers, gt.background, gt.effect_masks)["per_object"]
+    floor = floor_metrics(video, gt)["iou"]
+    assert truth == [1.0, 1.0]
+    assert all(f < 0.8 for f in floor)

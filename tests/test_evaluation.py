@@ -169,3 +169,15 @@ def test_markdown_table():
     assert "| a.b | 0.1235 |" in lines and "| a.c | 1, n/a |" in lines
     assert "| per_frame | 20 values (see metrics.json) |" in lines
     assert "| fvd | n/a |" in lines and "| note | x\\|y |" in lines
+
+
+def test_visible_footprint_marks_what_a_layer_changes():
+    from omnigame.evaluation.metrics import effect_iou, visible_footprint
+    bg = np.full((8, 8, 3), 200, np.uint8)
+    layer = np.zeros((1, 8, 8, 4), np.uint8)
+    layer[0, 2:4, 2:4] = (0, 0, 0, 102)  # a 40% shadow: 80 grey levels darker, clearly visible
+    layer[0, 5, 5] = (0, 0, 0, 3)  # 1%: 2.4 levels per channel, under the threshold
+    foot = visible_footprint(layer, bg)
+    assert foot.dtype == np.uint8 and foot.sum() == 4 * 255
+    assert effect_iou(layer, bg, foot) == 1.0
+    assert effect_iou(layer, bg, layer[..., 3]) < 0.5  # alpha as the mask undercounts the shadow

@@ -19,6 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compose import Backdrop, ObjectSpec, SceneSpec, effect_kind, render_scene  # noqa: E402
+from omnigame.evaluation.metrics import visible_footprint  # noqa: E402
 from omnigame.io.files import write_text  # noqa: E402
 from omnigame.io.layers import over_checkerboard  # noqa: E402
 from omnigame.io.sheets import contact_sheet, outline, pick_frames  # noqa: E402
@@ -65,7 +66,7 @@ def scene_specs() -> list:
 def make_scene(spec: SceneSpec, seed: int, size=(128, 224), n: int = 24) -> Scene:
     """A omnigame.synthetic.Scene holding the composed arrays (static plate, no camera motion)."""
     r = render_scene(spec, seed, size, n)
-    view = View(r["frames"], r["masks"], r["layers"], r["layers"][..., 3].copy(),
+    view = View(r["frames"], r["masks"], r["layers"], visible_footprint(r["layers"], r["background"]),
                 r["background"], r["object_alpha"])
     cfg = SceneConfig(height=size[0], width=size[1], num_frames=n, fps=16.0, split="test",
                       min_objects=1, max_objects=max(1, len(spec.objects)))

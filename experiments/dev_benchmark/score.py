@@ -96,6 +96,11 @@ def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key
         row["ours"], layers = run_metrics(video, gt, options)
         result_sheet(sheets / f"{key.replace('/', '__')}.png", video.frames, gt.layers,
                      layers.rgba)
+        # the layers themselves, so that a change of metric never needs a re-run
+        store = sheets.parent / "layers"
+        store.mkdir(exist_ok=True)
+        np.savez_compressed(store / f"{key.replace('/', '__')}.npz", rgba=layers.rgba,
+                            background=layers.background)
     return row
 
 
@@ -167,7 +172,7 @@ def save(out: Path, meta: dict, scenes: dict) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("options", nargs="*", help="decompose options as key=value")
-    p.add_argument("--out", required=True, help="folder for results.json, results.md, sheets/")
+    p.add_argument("--out", required=True, help="folder for results.json, results.md, sheets/, layers/")
     p.add_argument("--scenes", default="/work/data/dev_benchmark", help="built dev benchmark")
     p.add_argument("--synthetic", type=int, default=0, help="also score the first N synthetic test scenes")
     p.add_argument("--synthetic-dir", default=SYNTH_DIR)

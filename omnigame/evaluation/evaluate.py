@@ -39,7 +39,7 @@ class GroundTruth:
     """Ground truth of a synthetic scene, channel-last uint8 numpy; any part may be missing (None).
 
     layers:       (L, N, H, W, 4) true RGBA layers, object + effects (gt/layers/<obj>/<frame>.png).
-    effect_masks: (L, N, H, W) true object+effect masks, soft grey 0..255 (gt/effect_mask/...).
+    effect_masks: (L, N, H, W) true object+effect masks 0/255 (gt/effect_mask/...: where the true layer visibly changes the plate).
     background:   (H, W, 3) true clean plate (gt/bg.png).
     object_names: folder names of the objects, e.g. ["01", "02"], in layer order.
     """
@@ -132,15 +132,17 @@ def warping_metrics(layers: Layers, video: Video, flow_method: str = "tvl1",
 
 
 def _effect_reference(gt: GroundTruth, layers: Layers) -> tuple:
-    """(soft masks (L, N, H, W) 0..255, their source, background (H, W, 3), its source)."""
-    if gt.effect_masks is not None:
-        masks, mask_source = gt.effect_masks, "gt/effect_mask"
-    else:
-        masks, mask_source = gt.layers[..., 3], "alpha of gt/layers (no gt/effect_mask)"
+    """(masks (L, N, H, W) 0..255, their source, background (H, W, 3), its source)."""
     if gt.background is not None:
-        return masks, mask_source, gt.background, "gt/bg.png"
-    logger.warning("effect IoU: no gt/bg.png; compositing over the decomposition's own background")
-    return masks, mask_source, layers.background, "predicted background (no gt/bg.png)"
+        background, bg_source = gt.background, "gt/bg.png"
+    else:
+        logger.warning("effect IoU: no gt/bg.png; compositing over the decomposition's own background")
+        background, bg_source = layers.background, "predicted background (no gt/bg.png)"
+    if gt.effect_masks is not None:
+        return gt.effect_masks, "gt/effect_mask", background, bg_source
+    # a layer's alpha is no object+effect mask (a 40% shadow would count 0.4): its footprint is
+    return (metrics.visible_footprint(gt.layers, background),
+            f"visible footprint of gt/layers over {bg_source} (no gt/effect_mask)", background, bg_source)
 
 
 def _check_gt_shape(name: str, gt_shape: tuple, layers: Layers) -> None:

@@ -122,7 +122,7 @@ def effect_iou(rgba: np.ndarray, background: np.ndarray, gt_mask: np.ndarray,
 
     rgba:       (N, H, W, 4) predicted layer of ONE object, 0..255 (uint8 or float), straight colour.
     background: (H, W, 3) or (N, H, W, 3) uint8, the TRUE clean plate.
-    gt_mask:    (N, H, W) uint8 true object+effect mask (soft grey 0..255).
+    gt_mask:    (N, H, W) uint8 true object+effect mask (0..255, read as soft; `visible_footprint` makes it).
     size:       None to evaluate at the given resolution, or (h, w) to resize all inputs bilinearly
                 first (the layer premultiplied). The reference number is at (128, 128): it resizes
                 the background and the ground-truth mask to 128x128 and expects 128x128 predictions.
@@ -137,14 +137,36 @@ def effect_iou(rgba: np.ndarray, background: np.ndarray, gt_mask: np.ndarray,
     gt = gt_mask.astype(np.float64)
     if size is not None:  # premultiplied, so colour under alpha 0 does not bleed into edges
         premultiplied, a, bg, gt = (_resize_video(x, tuple(size)) for x in (premultiplied, a, bg, gt))
-    composite = premultiplied + (1.0 - a) * bg
-    d = (((composite - bg) ** 2).sum(-1) > threshold).astype(np.float64)
+    d = _changes(premultiplied, a, bg, threshold).astype(np.float64)
     g = gt / 255.0
     union = np.clip(d + g, 0.0, 1.0).sum()
     if union == 0:
         logger.warning("effect_iou: predicted and true regions are both empty; returning nan")
         return float("nan")
     return float((d * g).sum() / union)
+
+
+def _changes(premultiplied: np.ndarray, a: np.ndarray, bg: np.ndarray,
+             threshold: float) -> np.ndarray:
+    """Where a layer visibly changes the plate: sum_RGB (P - bg)^2 > threshold, 0..255 units."""
+    composite = premultiplied + (1.0 - a) * bg
+    return ((composite - bg) ** 2).sum(-1) > threshold
+
+
+def visible_footprint(rgba: np.ndarray, background: np.ndarray,
+                      threshold: float = REFERENCE_THRESHOLD) -> np.ndarray:
+    """The true object+effect mask of a layer: uint8 255 where it visibly changes the plate.
+
+    rgba (..., N, H, W, 4) straight RGBA 0..255; background (H, W, 3) or (N, H, W, 3) 0..255.
+    The reference's Kubric masks mark the pixels an object and its effects change in the render
+    (binary). The layer's alpha is no such mask: a 40% shadow would count only 0.4 per pixel, so
+    even the true layers would score far below 1 (0.56 on the dev benchmark, below the mask-only
+    matte). Here the mask is the same "visible change" test `effect_iou` applies to predictions,
+    so the true layers score exactly 1."""
+    rgba = rgba.astype(np.float64)
+    a = rgba[..., 3:] / 255.0
+    bg = np.broadcast_to(background, rgba.shape[:-1] + (3,)).astype(np.float64)
+    return _changes(a * rgba[..., :3], a, bg, threshold).astype(np.uint8) * 255
 
 
 def effect_iou_objects(rgba: np.ndarray, background: np.ndarray, gt_masks: np.ndarray,

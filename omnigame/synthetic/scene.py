@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 
 from ..data.background import median_background
+from ..evaluation.metrics import visible_footprint
 from ..io.layers import composite_layers
 from ..io.video import Video
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 class View:
     """One viewpoint of the scene. Shapes: frames (N, H, W, 3) uint8; masks (L, N, H, W) bool
     object only; layers (L, N, H, W, 4) uint8 true RGBA with effects; effect_masks (L, N, H, W)
-    uint8 soft object+effect mask (= layer alpha); background (N, H, W, 3) uint8 clean plate;
+    uint8 0/255 object+effect mask (where the true layer visibly changes the plate); background (N, H, W, 3) uint8 clean plate;
     object_alpha (L, N, H, W) uint8 alpha of the object alone (no effects)."""
 
     frames: np.ndarray
@@ -141,7 +142,8 @@ def _make_view(layers, alphas, background, order, cfg) -> View:
     masks = alphas > cfg.mask_threshold
     if cfg.visible_masks:
         masks = _visible_only(masks, order)
-    return View(frames, masks, layers_u8, layers_u8[..., 3].copy(), background, to_uint8(alphas))
+    return View(frames, masks, layers_u8, visible_footprint(layers_u8, background), background,
+                to_uint8(alphas))
 
 
 def _visible_only(masks: np.ndarray, order: np.ndarray) -> np.ndarray:
