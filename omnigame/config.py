@@ -72,6 +72,10 @@ class LossConfig:
     sparsity_sharpness: float = 5.0  # Phi_0(a) = 2 sigmoid(5a) - 1
     overlap_weight: float = 0.1  # reconstruction weight where two or more masks overlap
     mask: MaskScheduleConfig = field(default_factory=MaskScheduleConfig)
+    # Effect warm-up (ours, not the seed's): for this fraction of the steps alpha's gradient
+    # ignores the layer's not-yet-learned colour (omnigame.model.compositing.over), so alpha can
+    # grow on a shadow; then the true gradient. 0 = the seed's objective throughout.
+    effect_warmup: float = 1.0 / 3.0
 
 
 @dataclass
@@ -94,9 +98,10 @@ class TrainConfig:
 
 
 def pretrain_defaults() -> TrainConfig:
-    """The seed's pretraining numbers: lr 1e-3, lambda_m = 1 decayed x0.1 at 1k and 2k steps."""
+    """The seed's pretraining numbers: lr 1e-3, lambda_m = 1 decayed x0.1 at 1k and 2k steps
+    (and the seed's objective throughout: no effect warm-up; the shipped model had none)."""
     return TrainConfig(steps=3000, lr=1e-3, loss=LossConfig(mask=MaskScheduleConfig(
-        initial=1.0, at_steps=[1000, 2000], at_fractions=[])))
+        initial=1.0, at_steps=[1000, 2000], at_fractions=[]), effect_warmup=0.0))
 
 
 @dataclass

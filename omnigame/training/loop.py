@@ -62,8 +62,10 @@ def take_frames(x: torch.Tensor, index: torch.Tensor, dim: int) -> torch.Tensor:
     return x.gather(dim, index)
 
 
-def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m: float):
-    """Forward the batch and return (loss terms, rgba of the hidden frames, hidden indices)."""
+def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m: float,
+                  warm_up: bool = False):
+    """Forward the batch and return (loss terms, rgba of the hidden frames, hidden indices).
+    warm_up: the effect warm-up's gradient (LossConfig.effect_warmup)."""
     hidden = hidden_indices(batch.visible)  # (B, K)
     rgba = model(batch.frames, batch.masks, batch.visible, hidden)
     valid = take_frames(batch.valid, hidden, 1) if batch.valid is not None else None
@@ -71,7 +73,7 @@ def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m
         rgba, take_frames(batch.frames, hidden, 1), take_frames(batch.background, hidden, 1),
         take_frames(batch.masks, hidden, 2), take_frames(batch.order, hidden, 1),
         cfg.loss, lambda_m, valid, batch.object_valid,
-        hidden_fraction=hidden.shape[1] / batch.frames.shape[1])
+        hidden_fraction=hidden.shape[1] / batch.frames.shape[1], colour_free_alpha=warm_up)
     return terms, rgba, hidden
 
 
@@ -146,7 +148,8 @@ def _step(model, opt, batch: Batch, cfg: TrainConfig, step: int, monitor: Monito
     """One optimizer step; `model` may be the DistributedDataParallel wrapper."""
     model.train()
     lambda_m = mask_weight(step, cfg.steps, cfg.loss.mask)
-    terms, rgba, hidden = loss_on_batch(model, batch, cfg, lambda_m)
+    warm_up = step < cfg.loss.effect_warmup * cfg.steps
+    terms, rgba, hidden = loss_on_batch(model, batch, cfg, lambda_m, warm_up)
     loss = terms["loss"]
     if not math.isfinite(loss.item()):
         raise FloatingPointError(f"loss is {loss.item()} at step {step}; the last checkpoint "

@@ -75,8 +75,10 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
                masks: torch.Tensor, order: torch.Tensor, cfg: LossConfig, lambda_m: float,
                valid: Optional[torch.Tensor] = None,
                object_valid: Optional[torch.Tensor] = None,
-               hidden_fraction: float = 1.0) -> Dict[str, torch.Tensor]:
-    """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length.
+               hidden_fraction: float = 1.0,
+               colour_free_alpha: bool = False) -> Dict[str, torch.Tensor]:
+    """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length;
+    colour_free_alpha: see `omnigame.model.compositing.over` (the effect warm-up).
 
     rgba (B, L, K, 4, H, W); target, background (B, K, 3, H, W); masks (B, L, K, H, W) float;
     order (B, K, L); valid (B, K, 1, H, W) or None; object_valid (B, L) or None.
@@ -85,7 +87,7 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
     if object_valid is not None:
         keep = object_valid[:, :, None, None, None].to(masks.dtype)
         masks = masks * keep
-    recon = composite(rgba, background, order, object_valid)
+    recon = composite(rgba, background, order, object_valid, colour_free_alpha)
     overlap = (masks.sum(1) > 1).unsqueeze(2).to(recon.dtype)  # (B, K, 1, H, W)
     weight = 1.0 - (1.0 - cfg.overlap_weight) * overlap
     if valid is not None:
