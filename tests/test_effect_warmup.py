@@ -11,32 +11,41 @@ from omnigame.synthetic.probes import disc_shadow_video
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_colour_free_alpha_keeps_values_and_drops_the_colour_from_alphas_gradient(dtype):
     g = torch.Generator().manual_seed(0)
-    colour, alpha, behind = (torch.rand(2, 3 if i != 1 else 1, 5, 5, generator=g, dtype=dtype)
-                             for i in range(3))
+    colour, behind = (torch.rand(2, 3, 5, 5, generator=g, dtype=dtype) for _ in range(2))
+    alpha = torch.rand(2, 1, 5, 5, generator=g, dtype=dtype)
+    free = torch.zeros(2, 1, 5, 5, dtype=dtype)
+    free[..., 2:] = 1.0  # the right part free (outside the object's mask), the left not
     upstream = torch.randn(2, 3, 5, 5, generator=g, dtype=dtype)
     grads = {}
-    for free in (False, True):
+    for name, mask in (("true", None), ("warm", free)):
         c, a = colour.clone().requires_grad_(), alpha.clone().requires_grad_()
-        out = over(c, a, behind, colour_free_alpha=free)
+        out = over(c, a, behind, mask)
         out.backward(upstream)
-        grads[free] = (out.detach(), c.grad, a.grad)
-    assert torch.equal(grads[False][0], grads[True][0])  # the same picture
-    assert torch.allclose(grads[False][1], grads[True][1])  # colour: alpha * dL/drecon
+        grads[name] = (out.detach(), c.grad, a.grad)
+    assert torch.equal(grads["true"][0], grads["warm"][0])  # the same picture
+    assert torch.allclose(grads["true"][1], grads["warm"][1])  # colour: alpha * dL/drecon
     true_alpha = ((colour - behind) * upstream).sum(1, keepdim=True)
     free_alpha = (-behind * upstream).sum(1, keepdim=True)
-    assert torch.allclose(grads[False][2], true_alpha)
-    assert torch.allclose(grads[True][2], free_alpha)
+    assert torch.allclose(grads["true"][2], true_alpha)
+    assert torch.allclose(grads["warm"][2][..., 2:], free_alpha[..., 2:])
+    assert torch.allclose(grads["warm"][2][..., :2], true_alpha[..., :2])
 
 
-def test_composite_passes_the_switch_to_every_layer():
+def test_composite_frees_alpha_only_where_asked():
     g = torch.Generator().manual_seed(1)
     B, L, K, H, W = 1, 2, 2, 4, 4
-    rgba = torch.rand(B, L, K, 4, H, W, generator=g, requires_grad=True)
-    bg = torch.rand(B, K, 3, H, W, generator=g)
+    rgba = torch.rand(B, L, K, 4, H, W, generator=g)
+    rgba[:, :, :, :3] = 0.9  # layers brighter than anything behind them
+    rgba.requires_grad_()
+    bg = torch.rand(B, K, 3, H, W, generator=g) * 0.5
     order = torch.arange(L).expand(B, K, L)
-    # a dark target: under the warm-up every alpha is pulled up (bg and colours are > 0)
-    composite(rgba, bg, order, colour_free_alpha=True).sum().backward()
-    assert (rgba.grad[:, :, :, 3] < 0).all()
+    free = torch.zeros(B, L, K, H, W)
+    free[..., :2] = 1.0
+    # a dark target: the loss falls as the composite darkens
+    composite(rgba, bg, order, colour_free=free).sum().backward()
+    alpha_grad = rgba.grad[:, :, :, 3]
+    assert (alpha_grad[..., :2] < 0).all()  # free: alpha pulled up, whatever the colour
+    assert (alpha_grad[..., 2:] > 0).all()  # not free: the bright colour pushes alpha down
 
 
 def _shadow_alpha(steps: int, **options) -> float:

@@ -78,7 +78,7 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
                hidden_fraction: float = 1.0,
                colour_free_alpha: bool = False) -> Dict[str, torch.Tensor]:
     """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length;
-    colour_free_alpha: see `omnigame.model.compositing.over` (the effect warm-up).
+    colour_free_alpha: the effect warm-up, outside each object's mask (`compositing.over`).
 
     rgba (B, L, K, 4, H, W); target, background (B, K, 3, H, W); masks (B, L, K, H, W) float;
     order (B, K, L); valid (B, K, 1, H, W) or None; object_valid (B, L) or None.
@@ -87,7 +87,9 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
     if object_valid is not None:
         keep = object_valid[:, :, None, None, None].to(masks.dtype)
         masks = masks * keep
-    recon = composite(rgba, background, order, object_valid, colour_free_alpha)
+    # the effect warm-up frees alpha from the colour outside each object's own mask only
+    free = 1.0 - masks if colour_free_alpha else None
+    recon = composite(rgba, background, order, object_valid, free)
     overlap = (masks.sum(1) > 1).unsqueeze(2).to(recon.dtype)  # (B, K, 1, H, W)
     weight = 1.0 - (1.0 - cfg.overlap_weight) * overlap
     if valid is not None:
