@@ -178,6 +178,8 @@ def main() -> None:
     p.add_argument("--synthetic-dir", default=SYNTH_DIR)
     p.add_argument("--floor-only", action="store_true", help="only the mask-only floor (fast)")
     p.add_argument("--limit", type=int, default=None, help="only the first K dev scenes")
+    p.add_argument("--only", default=None,
+                   help="comma-separated dev scene names (e.g. 00_shadow_1_boy_on_kitesand)")
     p.add_argument("--true-background", action="store_true",
                    help="give decompose the scenes' clean plate (default: it estimates it, as "
                         "for a user's video)")
@@ -192,6 +194,11 @@ def main() -> None:
     (out / "sheets").mkdir(parents=True, exist_ok=True)
     scenes = load(out, meta)
     dev = sorted(d for d in Path(args.scenes).iterdir() if (d / "gt").is_dir())[:args.limit]
+    if args.only:
+        wanted = args.only.split(",")
+        if unknown := set(wanted) - {d.name for d in dev}:
+            raise SystemExit(f"--only: no such scenes {sorted(unknown)} in {args.scenes}")
+        dev = [d for d in dev if d.name in wanted]
     todo = [(f"dev/{d.name}", d) for d in dev]
     todo += [(f"synth/{d.name}", d) for d in synthetic_scenes(args.synthetic, Path(args.synthetic_dir))]
     for key, folder in todo[shard::shards]:
