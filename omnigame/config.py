@@ -72,9 +72,9 @@ class LossConfig:
     sparsity_sharpness: float = 5.0  # Phi_0(a) = 2 sigmoid(5a) - 1
     overlap_weight: float = 0.1  # reconstruction weight where two or more masks overlap
     mask: MaskScheduleConfig = field(default_factory=MaskScheduleConfig)
-    # Effect warm-up (ours, not the seed's): for this fraction of the steps alpha's gradient
-    # ignores the layer's not-yet-learned colour (omnigame.model.compositing.over), so alpha can
-    # grow on a shadow; then the true gradient. 0 = the seed's objective throughout.
+    # Effect warm-up (ours, not the seed's): for this fraction of the steps, outside each
+    # object's mask, alpha is fitted as if the layer were a shadow, whatever its not-yet-learned
+    # colour (omnigame.model.compositing.warm_up_composites); then the seed's objective alone.
     effect_warmup: float = 1.0 / 3.0
 
 

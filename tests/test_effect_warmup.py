@@ -4,48 +4,59 @@ import pytest
 import torch
 
 import omnigame
-from omnigame.model.compositing import composite, over
+from omnigame.model.compositing import composite, warm_up_composites
 from omnigame.synthetic.probes import disc_shadow_video
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_colour_free_alpha_keeps_values_and_drops_the_colour_from_alphas_gradient(dtype):
+def _scene(dtype, bright: bool):
     g = torch.Generator().manual_seed(0)
-    colour, behind = (torch.rand(2, 3, 5, 5, generator=g, dtype=dtype) for _ in range(2))
-    alpha = torch.rand(2, 1, 5, 5, generator=g, dtype=dtype)
-    free = torch.zeros(2, 1, 5, 5, dtype=dtype)
-    free[..., 2:] = 1.0  # the right part free (outside the object's mask), the left not
-    upstream = torch.randn(2, 3, 5, 5, generator=g, dtype=dtype)
-    grads = {}
-    for name, mask in (("true", None), ("warm", free)):
-        c, a = colour.clone().requires_grad_(), alpha.clone().requires_grad_()
-        out = over(c, a, behind, mask)
-        out.backward(upstream)
-        grads[name] = (out.detach(), c.grad, a.grad)
-    assert torch.equal(grads["true"][0], grads["warm"][0])  # the same picture
-    assert torch.allclose(grads["true"][1], grads["warm"][1])  # colour: alpha * dL/drecon
-    true_alpha = ((colour - behind) * upstream).sum(1, keepdim=True)
-    free_alpha = (-behind * upstream).sum(1, keepdim=True)
-    assert torch.allclose(grads["true"][2], true_alpha)
-    assert torch.allclose(grads["warm"][2][..., 2:], free_alpha[..., 2:])
-    assert torch.allclose(grads["warm"][2][..., :2], true_alpha[..., :2])
-
-
-def test_composite_frees_alpha_only_where_asked():
-    g = torch.Generator().manual_seed(1)
-    B, L, K, H, W = 1, 2, 2, 4, 4
-    rgba = torch.rand(B, L, K, 4, H, W, generator=g)
-    rgba[:, :, :, :3] = 0.9  # layers brighter than anything behind them
-    rgba.requires_grad_()
-    bg = torch.rand(B, K, 3, H, W, generator=g) * 0.5
+    B, L, K, H, W = 1, 2, 2, 4, 6
+    rgba = torch.rand(B, L, K, 4, H, W, generator=g, dtype=dtype)
+    if bright:
+        rgba[:, :, :, :3] = 0.95  # layer colours brighter than anything behind them
+    bg = 0.2 + 0.5 * torch.rand(B, K, 3, H, W, generator=g, dtype=dtype)
     order = torch.arange(L).expand(B, K, L)
-    free = torch.zeros(B, L, K, H, W)
-    free[..., :2] = 1.0
-    # a dark target: the loss falls as the composite darkens
-    composite(rgba, bg, order, colour_free=free).sum().backward()
-    alpha_grad = rgba.grad[:, :, :, 3]
-    assert (alpha_grad[..., :2] < 0).all()  # free: alpha pulled up, whatever the colour
-    assert (alpha_grad[..., 2:] > 0).all()  # not free: the bright colour pushes alpha down
+    free = torch.zeros(B, L, K, H, W, dtype=dtype)
+    free[..., 3:] = 1.0  # the right half outside the masks, the left half inside
+    return rgba, bg, order, free
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_warm_up_keeps_the_values_and_the_gradients_inside_the_masks(dtype):
+    rgba, bg, order, free = _scene(dtype, bright=False)
+    target = torch.rand_like(bg)
+    grads = {}
+    for name in ("true", "warm"):
+        x = rgba.clone().requires_grad_()
+        if name == "true":
+            recon = composite(x, bg, order)
+            loss = (recon - target).abs().sum()
+        else:
+            recon, shadow = warm_up_composites(x, bg, order, free)
+            loss = (recon - target).abs().sum()
+            loss = loss + (shadow - target).abs().sum() - (shadow - target).abs().sum().detach()
+        loss.backward()
+        grads[name] = (recon.detach(), loss.detach(), x.grad)
+    assert torch.equal(grads["true"][0], grads["warm"][0])  # the same picture and loss
+    assert torch.allclose(grads["true"][1], grads["warm"][1])
+    true, warm = grads["true"][2], grads["warm"][2]
+    assert torch.allclose(true[:, :, :, :3], warm[:, :, :, :3])  # colour: as always
+    assert torch.allclose(true[:, :, :, 3, :, :3], warm[:, :, :, 3, :, :3])  # alpha in masks
+    assert not torch.allclose(true[:, :, :, 3, :, 3:], warm[:, :, :, 3, :, 3:])
+
+
+def test_warm_up_pulls_alpha_up_only_where_the_frame_is_darker_than_behind():
+    rgba, bg, order, free = _scene(torch.float64, bright=True)
+    rgba[:, :, :, 3] = 0.02  # nearly transparent layers
+    for darker, sign in ((True, -1), (False, 1)):
+        x = rgba.clone().requires_grad_()
+        target = bg * 0.5 if darker else bg  # a shadow over everything, or none at all
+        recon, shadow = warm_up_composites(x, bg, order, free)
+        loss = (recon - target).abs().sum() + (shadow - target).abs().sum()
+        loss.backward()
+        alpha_grad = x.grad[:, :, :, 3, :, 3:]  # where free
+        # bright layers: the true gradient pushes alpha down on the shadow; the warm-up up
+        assert (torch.sign(alpha_grad) == sign).all()
 
 
 def _shadow_alpha(steps: int, **options) -> float:
@@ -56,9 +67,9 @@ def _shadow_alpha(steps: int, **options) -> float:
 
 
 def test_a_short_warm_up_from_the_shipped_model_grows_the_shadow():
-    # 30 steps, all of them warm-up (measured 0.58; the default 150 steps with 50 of warm-up
-    # give 0.42, the seed's objective alone ~0.01: the slow test below checks both)
-    assert _shadow_alpha(30, **{"train.loss.effect_warmup": 1.0}) > 0.3
+    # 30 steps, all of them warm-up: measured 0.23 (30 steps of the seed's objective: 0.018;
+    # the default 150 steps with 50 of warm-up: 0.44; the slow test below checks those)
+    assert _shadow_alpha(30, **{"train.loss.effect_warmup": 1.0}) > 0.15
 
 
 @pytest.mark.slow

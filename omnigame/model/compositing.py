@@ -25,46 +25,48 @@ def sort_layers(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
 
 
 def composite(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor,
-              object_valid: Optional[torch.Tensor] = None,
-              colour_free: Optional[torch.Tensor] = None) -> torch.Tensor:
+              object_valid: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Composite layers over the background.
 
     rgba (B, L, K, 4, H, W) in [0, 1]; background (B, K, 3, H, W) in [0, 1];
     order (B, K, L) back-to-front object indices; object_valid (B, L) bool marks real
     objects (padding slots of batched synthetic data are skipped).
-    colour_free (B, L, K, H, W) in [0, 1] or None: where alpha's gradient ignores the layer's
-    colour (see `over`); the composite's values are the same.
     Returns (B, K, 3, H, W) in [0, 1].
     """
     if object_valid is not None:
         rgba = rgba * object_valid[:, :, None, None, None, None].to(rgba.dtype)
     slots = sort_layers(rgba, order)
-    free = sort_layers(colour_free, order) if colour_free is not None else None
     recon = background
-    for i, layer in enumerate(slots.unbind(1)):  # back to front
-        recon = over(layer[:, :, :3], layer[:, :, 3:], recon,
-                     free[:, i, :, None] if free is not None else None)
+    for layer in slots.unbind(1):  # back to front
+        colour, alpha = layer[:, :, :3], layer[:, :, 3:]
+        recon = alpha * colour + (1.0 - alpha) * recon
     return recon
 
 
-def over(colour: torch.Tensor, alpha: torch.Tensor, behind: torch.Tensor,
-         colour_free: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """alpha * colour + (1 - alpha) * behind; colour_free (broadcast like alpha) or None.
+def warm_up_composites(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor,
+                       free: torch.Tensor, object_valid: Optional[torch.Tensor] = None):
+    """The effect warm-up's two composites (both with the values of `composite`'s where free=0).
 
     Where a layer's alpha is ~0 its colour gets no gradient, so it is whatever the decoder
-    carries over from the object (brighter than a shadow, say), and the true gradient then
-    pushes alpha *down* on the very effect it should take (measured on the disc probe: the
-    colour there drifts above the background within 20 steps and the shadow's alpha stays
-    0.00). Where colour_free is 1, alpha's gradient is -behind * dL/drecon instead: alpha grows
-    where the frame is darker than what lies behind the layer, whatever the layer's colour is
-    yet, and the colour then follows through its own gradient (alpha * dL/drecon). Inside an
-    object's own mask its colour is learned from the start; there the true gradient must stay
-    (a free alpha there pushes a bright object out of its own layer).
+    carries over from the object (brighter than a shadow, say), and the true gradient,
+    (colour - behind) x dL/drecon, then pushes alpha *down* on the very shadow it should take
+    (measured on the disc probe: the colour there drifts above the background within 20 steps
+    and the shadow's alpha stays 0.00). During the warm-up, where `free` (B, L, K, H, W) is 1
+    (outside the object's own mask), alpha is fitted as if the layer were a shadow instead:
+      real:   the true composite, alpha's gradient cut where free (colour, and alpha inside the
+              masks, learn from it as always);
+      shadow: the same layers, black where free, only alpha there carrying a gradient.
+    An L1 reconstruction of `shadow` pulls alpha towards 1 - frame / behind where the frame is
+    darker than what lies behind the layer and to 0 elsewhere, whatever the layer's colour is
+    yet; the colour then follows through `real`. Returns (real, shadow), each (B, K, 3, H, W).
     """
-    if colour_free is None:
-        return alpha * colour + (1.0 - alpha) * behind
-    through_colour = alpha - colour_free * (alpha - alpha.detach())  # same values
-    return through_colour * colour + (1.0 - alpha) * behind
+    f = free[:, :, :, None].to(rgba.dtype)
+    colour, alpha = rgba[:, :, :, :3], rgba[:, :, :, 3:]
+    still = alpha.detach()
+    real = torch.cat([colour, alpha - f * (alpha - still)], 3)
+    shadow = torch.cat([colour.detach() * (1.0 - f), still + f * (alpha - still)], 3)
+    return (composite(real, background, order, object_valid),
+            composite(shadow, background, order, object_valid))
 
 
 def front_coverage(masks: torch.Tensor) -> torch.Tensor:

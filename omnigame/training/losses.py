@@ -17,7 +17,7 @@ from typing import Dict, Optional
 import torch
 
 from ..config import LossConfig, MaskScheduleConfig
-from ..model.compositing import composite, front_coverage, sort_layers
+from ..model.compositing import composite, front_coverage, sort_layers, warm_up_composites
 
 
 def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor,
@@ -78,7 +78,8 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
                hidden_fraction: float = 1.0,
                colour_free_alpha: bool = False) -> Dict[str, torch.Tensor]:
     """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length;
-    colour_free_alpha: the effect warm-up, outside each object's mask (`compositing.over`).
+    colour_free_alpha: the effect warm-up, outside each object's mask
+    (`omnigame.model.compositing.warm_up_composites`).
 
     rgba (B, L, K, 4, H, W); target, background (B, K, 3, H, W); masks (B, L, K, H, W) float;
     order (B, K, L); valid (B, K, 1, H, W) or None; object_valid (B, L) or None.
@@ -87,9 +88,10 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
     if object_valid is not None:
         keep = object_valid[:, :, None, None, None].to(masks.dtype)
         masks = masks * keep
-    # the effect warm-up frees alpha from the colour outside each object's own mask only
-    free = 1.0 - masks if colour_free_alpha else None
-    recon = composite(rgba, background, order, object_valid, free)
+    if colour_free_alpha:  # the effect warm-up, outside each object's own mask
+        recon, as_shadow = warm_up_composites(rgba, background, order, 1.0 - masks, object_valid)
+    else:
+        recon = composite(rgba, background, order, object_valid)
     overlap = (masks.sum(1) > 1).unsqueeze(2).to(recon.dtype)  # (B, K, 1, H, W)
     weight = 1.0 - (1.0 - cfg.overlap_weight) * overlap
     if valid is not None:
@@ -104,5 +106,8 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
             sort_layers(alpha, order), shown, cfg.sparsity_gamma, cfg.sparsity_sharpness),
         "mask": hidden_fraction * lambda_m * mask_loss(alpha, masks),
     }
+    if colour_free_alpha:  # alpha's gradient where free; the logged value stays the true one
+        shadow_err = reconstruction_loss(as_shadow, target, weight)
+        terms["recon"] = terms["recon"] + shadow_err - shadow_err.detach()
     terms["loss"] = terms["recon"] + terms["sparsity"] + terms["mask"]
     return terms
