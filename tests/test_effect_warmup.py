@@ -1,4 +1,4 @@
-"""The effect warm-up: alpha's gradient ignores a layer's not-yet-learned colour, so test-time
+"""The effect warm-up: outside its mask a layer's alpha is fitted as if it were a shadow, so test-time
 training from the shipped model grows a shadow outside the object's mask."""
 import pytest
 import torch

@@ -140,7 +140,7 @@ def _effect_reference(gt: GroundTruth, layers: Layers) -> tuple:
         background, bg_source = layers.background, "predicted background (no gt/bg.png)"
     if gt.effect_masks is not None:
         return gt.effect_masks, "gt/effect_mask", background, bg_source
-    # a layer's alpha is no object+effect mask (a 40% shadow would count 0.4): its footprint is
+    # a layer's alpha is no object+effect mask (a 40% shadow would count 0.4); its footprint is one
     return (metrics.visible_footprint(gt.layers, background),
             f"visible footprint of gt/layers over {bg_source} (no gt/effect_mask)", background, bg_source)
 

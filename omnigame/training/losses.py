@@ -76,9 +76,9 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
                valid: Optional[torch.Tensor] = None,
                object_valid: Optional[torch.Tensor] = None,
                hidden_fraction: float = 1.0,
-               colour_free_alpha: bool = False) -> Dict[str, torch.Tensor]:
+               warm_up: bool = False) -> Dict[str, torch.Tensor]:
     """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length;
-    colour_free_alpha: the effect warm-up, outside each object's mask
+    warm_up: the effect warm-up, outside each object's mask
     (`omnigame.model.compositing.warm_up_composites`).
 
     rgba (B, L, K, 4, H, W); target, background (B, K, 3, H, W); masks (B, L, K, H, W) float;
@@ -88,7 +88,7 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
     if object_valid is not None:
         keep = object_valid[:, :, None, None, None].to(masks.dtype)
         masks = masks * keep
-    if colour_free_alpha:  # the effect warm-up, outside each object's own mask
+    if warm_up:  # the effect warm-up, outside each object's own mask
         recon, as_shadow = warm_up_composites(rgba, background, order, 1.0 - masks, object_valid)
     else:
         recon = composite(rgba, background, order, object_valid)
@@ -106,7 +106,7 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
             sort_layers(alpha, order), shown, cfg.sparsity_gamma, cfg.sparsity_sharpness),
         "mask": hidden_fraction * lambda_m * mask_loss(alpha, masks),
     }
-    if colour_free_alpha:  # alpha's gradient where free; the logged value stays the true one
+    if warm_up:  # alpha's gradient where free; the logged value stays the true one
         shadow_err = reconstruction_loss(as_shadow, target, weight)
         terms["recon"] = terms["recon"] + shadow_err - shadow_err.detach()
     terms["loss"] = terms["recon"] + terms["sparsity"] + terms["mask"]
