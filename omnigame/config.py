@@ -134,6 +134,9 @@ class DecomposeConfig:
     # silhouette (what the model adds beyond it, e.g. a shadow, is kept), and the residual
     # frame - reconstruction goes into the visible layers (reference s.6, as on real video).
     sharpen: bool = True
+    # Effect alpha fitted to the input frame near where a layer already has an effect
+    # (omnigame.io.alpha_fit): the model's effects come out at its size, blurred by upsampling.
+    fit_alpha: bool = True
     detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False

@@ -73,3 +73,30 @@ def test_sharpen_alpha_makes_the_masked_object_opaque():
     out = sharpen_alpha(rgba, mask, seen)[0, 0, 3]
     assert torch.all(out[8:24, 8:24] == 1.0)  # the background no longer shows through
     assert torch.allclose(out[26:30, 8:24], torch.full((4, 16), 0.6))  # the effect is kept
+
+
+def test_build_layers_fits_a_thin_shadow_to_the_frame():
+    """The model sees a 2-px shadow at 1/4 scale as a faint smear; with fit_alpha the layer at
+    the input resolution has the shadow's true footprint and strength."""
+    rng = np.random.default_rng(1)
+    N, H, W = 2, 64, 96
+    bg = rng.integers(120, 230, (H, W, 3), dtype=np.uint8)
+    masks = np.zeros((1, N, H, W), bool)
+    masks[0, :, 20:50, 60:68] = True
+    true_alpha = np.zeros((N, H, W))
+    true_alpha[:, 48:50, 20:60] = 0.6  # a thin shadow at the object's feet
+    frames = ((1 - true_alpha[..., None]) * bg).round().astype(np.uint8)
+    frames[masks[0]] = 40
+    video = Video(frames, masks, np.zeros((N, 1), np.int64), background=bg)
+    small = torch.zeros(1, N, 4, 16, 24)  # what the model gives at its size: a smear
+    small[0, :, 3] = torch.nn.functional.avg_pool2d(torch.from_numpy(true_alpha).float(), 4)
+    small[0, :, 3, 5:13, 15:17] = 1.0
+    small[0, :, :3, 5:13, 15:17] = 40 / 255
+    kw = dict(detail=False, sharpen=True)
+    plain = build_layers(small, video, bg, **kw)
+    fitted = build_layers(small, video, bg, fit_alpha=True, **kw)
+    err = lambda lay: np.abs(lay.rgba[0, ..., 3] / 255 - true_alpha)[~masks[0]].mean()
+    assert err(fitted) < 0.3 * err(plain)
+    assert np.array_equal(fitted.rgba[0][masks[0]], plain.rgba[0][masks[0]])
+    on_shadow = fitted.rgba[0, :, 48:50, 22:58, 3] / 255
+    assert abs(on_shadow.mean() - 0.6) < 0.05

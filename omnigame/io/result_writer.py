@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.prepare import resize_masks
+from .alpha_fit import fit_effect_alpha
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
 from .layers import Layers
@@ -118,7 +119,7 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
 
 def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  detail: bool, sharpen: bool = True, chunk: int = 8, to_frames=None,
-                 seen_masks: Optional[torch.Tensor] = None) -> Layers:
+                 seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -134,6 +135,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                     np.ascontiguousarray(bg), np.empty_like(video.frames), video.order,
                     list(video.object_names), video.fps)
     resized = tuple(rgba_small.shape[-2:]) != (H, W)
+    # the blur bilinear upsampling leaves around an effect is about one model pixel wide
+    reach = int(np.ceil(1.5 * max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
+    chw = lambda a, cut: torch.from_numpy(np.ascontiguousarray(a[cut])).permute(0, 3, 1, 2).float() / 255
     for s in range(0, N, chunk):
         part = range(s, min(N, s + chunk))
         cut = slice(part.start, part.stop)
@@ -143,11 +147,13 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                     else model_masks(video.masks[:, cut], rgba_small.shape[-2:]))
             seen = torch.stack([to_frames(m[:, None].float(), part)[:, 0] for m in seen])
             rgba = sharpen_alpha(rgba, video.masks[:, cut], seen)
+        if fit_alpha:
+            rgba = fit_effect_alpha(rgba, chw(video.frames, cut), chw(bg, cut),
+                                    torch.from_numpy(video.order[cut]), video.masks[:, cut], reach)
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
         layers.reconstruction[cut] = layers.composite(frames=part)
         if detail:
-            chw = lambda a: torch.from_numpy(a[cut]).permute(0, 3, 1, 2).float() / 255
-            rgba = transfer_detail(rgba, chw(video.frames), chw(layers.reconstruction),
+            rgba = transfer_detail(rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
                                    torch.from_numpy(video.order[cut]))
             layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
             layers.reconstruction[cut] = layers.composite(frames=part)

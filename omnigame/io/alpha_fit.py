@@ -1,0 +1,79 @@
+"""Effect alpha at the input resolution: one least-squares step against the input frame.
+
+The model works at a fraction of the input size (64x112 by default), so an effect's alpha
+reaches the frames as a bilinear blur: a thin shadow comes out wider, fainter and offset, and
+a reflection's ripples are gone. The input frame holds that detail. Near where a layer already
+has an effect, this fits its alpha to the frame, keeping the layer's colour: per pixel, the
+composite moves along (colour - what is behind the layer) x (what shows through the layers in
+front), so the alpha change that best explains the residual frame - composite is their dot
+product over the squared length (a Gauss-Newton step, exact for one layer at a pixel).
+
+Where a layer's colour is close to what is behind it, alpha is not determined by the frame and
+is left alone (`min_contrast`). Alpha changes only near where the layer already has some
+(`reach`): the fit sharpens and completes effects the network found, it never invents new ones
+from noise or background error far from them. Inside an object's own mask alpha is the mask's
+(`sharpen_alpha`) and is not touched.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tensor,
+                     order: torch.Tensor, masks: np.ndarray, reach: int = 3,
+                     min_contrast: float = 0.08, seed_alpha: float = 0.02) -> torch.Tensor:
+    """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
+    front; masks (L, n, H, W) bool input masks -> rgba with alpha refitted outside the masks.
+
+    reach: pixels around a layer's existing effect (alpha > seed_alpha) that may change;
+    min_contrast: the least |colour - behind| (0..1 RGB distance) at which alpha is fitted.
+    """
+    L, n, _, H, W = rgba.shape
+    out = rgba.clone()
+    own = torch.from_numpy(np.ascontiguousarray(masks)).bool()
+    for t in range(n):
+        behind = _behind_each(out[:, t], background[t], order[t])  # (L, 3, H, W)
+        residual = frames[t] - _over(out[:, t], background[t], order[t])
+        shows = torch.ones(1, H, W)  # how much of a layer the layers in front let through
+        for obj in order[t].flip(0).tolist():  # front to back
+            direction = (out[obj, t, :3] - behind[obj]) * shows  # d composite / d alpha
+            alpha = out[obj, t, 3:]
+            length2 = (direction ** 2).sum(0, keepdim=True)
+            free = _near(alpha, seed_alpha, reach) & ~own[obj, t][None]
+            free &= length2 > min_contrast ** 2
+            step = (residual * direction).sum(0, keepdim=True) / length2.clamp_min(1e-8)
+            new = torch.where(free, (alpha + step).clamp(0, 1), alpha)
+            residual = residual - (new - alpha) * direction  # the composite moved with it
+            out[obj, t, 3:] = new
+            shows = shows * (1 - new)
+    return out
+
+
+def _behind_each(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """rgba (L, 4, H, W) one frame -> (L, 3, H, W): the composite of what lies behind each layer."""
+    behind = torch.empty_like(rgba[:, :3])
+    below = background
+    for obj in order.tolist():  # back to front
+        behind[obj] = below
+        a = rgba[obj, 3:]
+        below = a * rgba[obj, :3] + (1 - a) * below
+    return behind
+
+
+def _over(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """rgba (L, 4, H, W) one frame composited back to front over background (3, H, W)."""
+    out = background
+    for obj in order.tolist():
+        a = rgba[obj, 3:]
+        out = a * rgba[obj, :3] + (1 - a) * out
+    return out
+
+
+def _near(alpha: torch.Tensor, level: float, reach: int) -> torch.Tensor:
+    """(1, H, W) -> bool (1, H, W): within `reach` pixels of alpha > level."""
+    seed = (alpha > level).float()[None]
+    if reach > 0:
+        seed = F.max_pool2d(seed, 2 * reach + 1, stride=1, padding=reach)
+    return seed[0] > 0

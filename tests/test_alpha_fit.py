@@ -1,0 +1,95 @@
+"""Effect alpha fitted to the input frame (omnigame.io.alpha_fit)."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from omnigame.io.alpha_fit import fit_effect_alpha
+
+H, W = 32, 48
+
+
+def _scene(seed=0):
+    """A textured plate, a sharp true shadow (black, alpha 0.5 in a thin band) and the layer a
+    low-resolution model gives: the same shadow blurred by 4x down- and upsampling."""
+    g = torch.Generator().manual_seed(seed)
+    bg = 0.3 + 0.6 * torch.rand(1, 3, H, W, generator=g)
+    true_alpha = torch.zeros(1, 1, H, W)
+    true_alpha[..., 20:23, 8:30] = 0.5
+    mask = np.zeros((1, 1, H, W), bool)
+    mask[..., 10:23, 30:36] = True  # the object stands at the shadow's end
+    true_alpha[..., 10:23, 30:36] = 1.0
+    colour = torch.zeros(1, 3, H, W)  # a black shadow, a grey object
+    colour[..., 10:23, 30:36] = 0.2
+    frame = true_alpha * colour + (1 - true_alpha) * bg
+    small = F.avg_pool2d(true_alpha, 4)
+    blurred = F.interpolate(small, size=(H, W), mode="bilinear", align_corners=False)
+    blurred = torch.where(torch.from_numpy(mask[0])[:, None], true_alpha, blurred)
+    rgba = torch.cat([colour, blurred], 1)[None]  # (L=1, n=1, 4, H, W)
+    return rgba, frame, bg, mask, true_alpha
+
+
+def _fit(rgba, frame, bg, mask, **kw):
+    return fit_effect_alpha(rgba, frame, bg, torch.zeros(1, rgba.shape[0], dtype=torch.long)
+                            + torch.arange(rgba.shape[0]), mask, **kw)
+
+
+def test_fit_recovers_a_sharp_shadow_from_a_blurred_one():
+    rgba, frame, bg, mask, true_alpha = _scene()
+    out = _fit(rgba, frame, bg, mask)
+    before = (rgba[0, 0, 3] - true_alpha[0, 0]).abs().mean()
+    after = (out[0, 0, 3] - true_alpha[0, 0]).abs().mean()
+    assert after < 0.25 * before
+    assert torch.equal(out[0, 0, :3], rgba[0, 0, :3])  # colour is kept
+    inside = torch.from_numpy(mask[0, 0])
+    assert torch.equal(out[0, 0, 3][inside], rgba[0, 0, 3][inside])  # the mask's alpha too
+
+
+def test_fit_leaves_pixels_far_from_any_effect_alone():
+    rgba, frame, bg, mask, _ = _scene()
+    frame = frame.clone()
+    frame[..., 2:6, 2:6] *= 0.5  # background error far from the shadow: not the layer's
+    out = _fit(rgba, frame, bg, mask)
+    assert torch.equal(out[0, 0, 3, 2:6, 2:6], rgba[0, 0, 3, 2:6, 2:6])
+
+
+def test_fit_leaves_alpha_alone_where_colour_matches_what_is_behind():
+    rgba, frame, bg, mask, _ = _scene()
+    rgba = rgba.clone()
+    rgba[0, 0, :3] = bg[0]  # the layer's colour says nothing about its alpha there
+    out = _fit(rgba, frame, bg, mask)
+    outside = ~torch.from_numpy(mask[0, 0])
+    assert torch.equal(out[0, 0, 3][outside], rgba[0, 0, 3][outside])
+
+
+def test_fit_lowers_alpha_where_the_blur_spread_it():
+    rgba, frame, bg, mask, true_alpha = _scene()
+    spill = (true_alpha[0, 0] == 0) & (rgba[0, 0, 3] > 0.05)
+    assert spill.any()
+    out = _fit(rgba, frame, bg, mask)
+    assert out[0, 0, 3][spill].mean() < 0.3 * rgba[0, 0, 3][spill].mean()
+
+
+def test_fit_sees_a_layer_through_the_layers_in_front():
+    """A half-transparent layer in front of the shadow's left half shows only half of it: the
+    fit must scale by what shows through, or it lands half-way there."""
+    rgba, frame, bg, mask, true_alpha = _scene()
+    front = torch.zeros_like(rgba)
+    front[0, 0, :3] = 0.9
+    front[0, 0, 3, :, :16] = 0.5
+    frame = front[0, 0, 3:] * 0.9 + (1 - front[0, 0, 3:]) * frame
+    masks = np.concatenate([mask, np.zeros_like(mask)])
+    masks[1, 0, :, :16] = True  # the front layer's own alpha is not fitted
+    out = _fit(torch.cat([rgba, front]), frame, bg, masks)
+    band = out[0, 0, 3, 20:23]
+    assert (band[:, 9:16] - 0.5).abs().max() < 0.05  # behind the front layer
+    assert (band[:, 18:28] - 0.5).abs().max() < 0.05  # in the open
+    assert torch.equal(out[1, 0, :, :, :16], front[0, 0, :, :, :16])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fit_keeps_dtype_and_range(dtype):
+    rgba, frame, bg, mask, _ = _scene(seed=3)
+    out = _fit(rgba.to(dtype), frame.to(dtype), bg.to(dtype), mask)
+    assert out.dtype == dtype and out.shape == rgba.shape
+    assert out.min() >= 0 and out.max() <= 1
