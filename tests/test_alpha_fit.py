@@ -93,3 +93,17 @@ def test_fit_keeps_dtype_and_range(dtype):
     out = _fit(rgba.to(dtype), frame.to(dtype), bg.to(dtype), mask)
     assert out.dtype == dtype and out.shape == rgba.shape
     assert out.min() >= 0 and out.max() <= 1
+
+
+def test_fit_fades_out_with_the_distance_from_an_effect():
+    """Where the frame holds something the background lacks all around an effect (a moving
+    sea), the fitted alpha fades with the distance: no hard-edged patch in the layer."""
+    bg = torch.full((1, 3, H, W), 0.8)
+    frame = bg * 0.5  # darker everywhere: no layer's business far from its effect
+    rgba = torch.zeros(1, 1, 4, H, W)
+    rgba[0, 0, 3, 14:18, 20:24] = 0.5  # the effect the model found
+    mask = np.zeros((1, 1, H, W), bool)
+    out = _fit(rgba, frame, bg, mask, reach=4)[0, 0, 3]
+    row = out[16, 24:32]  # moving away from the effect's right edge
+    assert row[0] > 0.3 and row[4] == 0
+    assert (row[:-1] - row[1:] >= 0).all() and (row[:4] - row[1:5] > 0.05).all()

@@ -6,7 +6,8 @@ a reflection's ripples are gone. The input frame holds that detail. Near where a
 has an effect, this fits its alpha to the frame, keeping the layer's colour: per pixel, the
 composite moves along (colour - what is behind the layer) x (what shows through the layers in
 front), so the alpha change that best explains the residual frame - composite is their dot
-product over the squared length (a Gauss-Newton step, exact for one layer at a pixel).
+product over the squared length (a Gauss-Newton step, exact for one layer at a pixel), taken in
+full where the layer has an effect and less and less up to `reach` pixels away from it.
 
 Where a layer's colour is close to what is behind it, alpha is not determined by the frame and
 is left alone (`min_contrast`). Alpha changes only near where the layer already has some
@@ -27,7 +28,8 @@ def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch
     """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
     front; masks (L, n, H, W) bool input masks -> rgba with alpha refitted outside the masks.
 
-    reach: pixels around a layer's existing effect (alpha > seed_alpha) that may change;
+    reach: pixels around a layer's existing effect (alpha > seed_alpha) that may change, the
+        step fading with the distance;
     min_contrast: the least |colour - behind| (0..1 RGB distance) at which alpha is fitted.
     """
     L, n, _, H, W = rgba.shape
@@ -41,10 +43,10 @@ def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch
             direction = (out[obj, t, :3] - behind[obj]) * shows  # d composite / d alpha
             alpha = out[obj, t, 3:]
             length2 = (direction ** 2).sum(0, keepdim=True)
-            free = _near(alpha, seed_alpha, reach) & ~own[obj, t][None]
-            free &= length2 > min_contrast ** 2
+            weight = _closeness(alpha, seed_alpha, reach)
+            weight = weight * (~own[obj, t][None] & (length2 > min_contrast ** 2))
             step = (residual * direction).sum(0, keepdim=True) / length2.clamp_min(1e-8)
-            new = torch.where(free, (alpha + step).clamp(0, 1), alpha)
+            new = (alpha + weight * step).clamp(0, 1)
             residual = residual - (new - alpha) * direction  # the composite moved with it
             out[obj, t, 3:] = new
             shows = shows * (1 - new)
@@ -71,9 +73,14 @@ def _over(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor) -> 
     return out
 
 
-def _near(alpha: torch.Tensor, level: float, reach: int) -> torch.Tensor:
-    """(1, H, W) -> bool (1, H, W): within `reach` pixels of alpha > level."""
-    seed = (alpha > level).float()[None]
-    if reach > 0:
-        seed = F.max_pool2d(seed, 2 * reach + 1, stride=1, padding=reach)
-    return seed[0] > 0
+def _closeness(alpha: torch.Tensor, level: float, reach: int) -> torch.Tensor:
+    """(1, H, W) -> (1, H, W) in [0, 1]: 1 where alpha > level, falling by 1 / (reach + 1) per
+    pixel of distance, 0 beyond `reach`. Graded, so that where the fit takes a residual the
+    frame's background does not explain (a moving sea), the layer fades out instead of
+    ending in a hard-edged patch."""
+    seed = (alpha > level).to(alpha.dtype)[None]
+    weight, grown = seed, seed
+    for d in range(1, reach + 1):
+        grown = F.max_pool2d(grown, 3, stride=1, padding=1)
+        weight = torch.maximum(weight, grown * (1 - d / (reach + 1)))
+    return weight[0]
