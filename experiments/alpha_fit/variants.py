@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from omnigame.evaluation.metrics import visible_footprint  # noqa: E402
-from omnigame.io.alpha_fit import _behind_each, _over  # noqa: E402
+from omnigame.io.alpha_fit import _behind_each  # noqa: E402
 from omnigame.io.readers import read_input  # noqa: E402
 from omnigame.io.result_writer import transfer_detail  # noqa: E402
 
@@ -49,8 +49,8 @@ def fit(rgba, frames, background, order, masks, reach, level=0.02, feather=False
     """rgba (L, n, 4, H, W); frames, background (n, 3, H, W); order (n, L); masks (L, n, H, W)."""
     out, own = rgba.clone(), torch.from_numpy(np.ascontiguousarray(masks)).bool()
     for t in range(rgba.shape[1]):
-        behind = _behind_each(out[:, t], background[t], order[t])
-        residual = frames[t] - _over(out[:, t], background[t], order[t])
+        behind, recon = _behind_each(out[:, t], background[t], order[t])
+        residual = frames[t] - recon
         shows = torch.ones(1, *rgba.shape[-2:])
         for obj in order[t].flip(0).tolist():
             v = (out[obj, t, :3] - behind[obj]) * shows
@@ -107,9 +107,9 @@ def clip(raw, folder, out, frames=(0, 42, 84), reach=8):
     rows = []
     for name, kw in [("raw", None), *VARIANTS.items()]:
         layers = rgba if kw is None else fit(rgba, fr, bg, order, video.masks[:, ts], reach, **kw)
-        recon = torch.stack([_over(layers[:, i], bg[i], order[i]) for i in range(len(ts))])
+        recon = torch.stack([_behind_each(layers[:, i], bg[i], order[i])[1] for i in range(len(ts))])
         layers = transfer_detail(layers, fr, recon, order)
-        recon = torch.stack([_over(layers[:, i], bg[i], order[i]) for i in range(len(ts))])
+        recon = torch.stack([_behind_each(layers[:, i], bg[i], order[i])[1] for i in range(len(ts))])
         print(name, "PSNR %.2f dB" % (-10 * torch.log10(((recon - fr) ** 2).mean())).item())
         a = layers[:, :, 3:]
         check = (torch.arange(fr.shape[-2])[:, None] // 8 + torch.arange(fr.shape[-1]) // 8) % 2 * 0.2 + 0.6

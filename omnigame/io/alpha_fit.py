@@ -36,9 +36,9 @@ def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch
     out = rgba.clone()
     own = torch.from_numpy(np.ascontiguousarray(masks)).bool()
     for t in range(n):
-        behind = _behind_each(out[:, t], background[t], order[t])  # (L, 3, H, W)
-        residual = frames[t] - _over(out[:, t], background[t], order[t])
-        shows = torch.ones(1, H, W)  # how much of a layer the layers in front let through
+        behind, recon = _behind_each(out[:, t], background[t], order[t])
+        residual = frames[t] - recon
+        shows = rgba.new_ones(1, H, W)  # how much of a layer the layers in front let through
         for obj in order[t].flip(0).tolist():  # front to back
             direction = (out[obj, t, :3] - behind[obj]) * shows  # d composite / d alpha
             alpha = out[obj, t, 3:]
@@ -53,24 +53,16 @@ def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch
     return out
 
 
-def _behind_each(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
-    """rgba (L, 4, H, W) one frame -> (L, 3, H, W): the composite of what lies behind each layer."""
+def _behind_each(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor):
+    """rgba (L, 4, H, W) one frame, background (3, H, W) -> (what lies behind each layer
+    (L, 3, H, W), the whole composite (3, H, W)), compositing back to front once."""
     behind = torch.empty_like(rgba[:, :3])
     below = background
     for obj in order.tolist():  # back to front
         behind[obj] = below
         a = rgba[obj, 3:]
         below = a * rgba[obj, :3] + (1 - a) * below
-    return behind
-
-
-def _over(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
-    """rgba (L, 4, H, W) one frame composited back to front over background (3, H, W)."""
-    out = background
-    for obj in order.tolist():
-        a = rgba[obj, 3:]
-        out = a * rgba[obj, :3] + (1 - a) * out
-    return out
+    return behind, below
 
 
 def _closeness(alpha: torch.Tensor, level: float, reach: int) -> torch.Tensor:
