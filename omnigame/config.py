@@ -137,6 +137,10 @@ class DecomposeConfig:
     # Effect alpha fitted to the input frame near where a layer already has an effect
     # (omnigame.io.alpha_fit): the model's effects come out at its size, blurred by upsampling.
     fit_alpha: bool = True
+    # The darkening of the frame that no layer explains, where it touches an object or its
+    # effect, taken into that object's layer as a shadow (omnigame.io.shadow_grow): a long
+    # shadow far from its object's mask that the model left out.
+    grow_shadow: bool = True
     detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False

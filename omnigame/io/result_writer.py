@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 from ..data.prepare import resize_masks
 from .alpha_fit import fit_effect_alpha
+from .shadow_grow import grow_shadows
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
 from .layers import Layers
@@ -119,13 +120,16 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
 
 def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  detail: bool, sharpen: bool = True, chunk: int = 8, to_frames=None,
-                 seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False) -> Layers:
+                 seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
+                 grow_shadow: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
     upsampling (a static camera). seen_masks (L, N, h, w) bool: the masks the model saw
     (default: the video's masks resized to h, w). sharpen: mask-guided alpha (sharpen_alpha);
-    detail: detail transfer (transfer_detail). Works `chunk` frames at a time straight into the
+    detail: detail transfer (transfer_detail); fit_alpha: effect alpha fitted to the frame
+    (fit_effect_alpha); grow_shadow: the darkening no layer explains, given to the layer it
+    touches (grow_shadows). Works `chunk` frames at a time straight into the
     uint8 result, so no float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape
@@ -150,6 +154,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         if fit_alpha:
             rgba = fit_effect_alpha(rgba, chw(video.frames, cut), chw(bg, cut),
                                     torch.from_numpy(video.order[cut]), video.masks[:, cut], reach)
+        if grow_shadow:
+            rgba = grow_shadows(rgba, chw(video.frames, cut), chw(bg, cut),
+                                torch.from_numpy(video.order[cut]), video.masks[:, cut])
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
         layers.reconstruction[cut] = layers.composite(frames=part)
         if detail:
