@@ -93,3 +93,8 @@ def test_presets_hold_only_what_differs_from_the_dataclass_defaults():
             same = [key for key, value in _leaves(values)
                     if OmegaConf.select(defaults, key) == value]
             assert same == [], f"{path.name} restates defaults: {same}"
+
+
+def test_decompose_grows_shadows_by_default_and_not_in_the_reference_preset():
+    assert _compose("decompose", []).grow_shadow is True
+    assert _compose("decompose", ["preset=reference"]).grow_shadow is False

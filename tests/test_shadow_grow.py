@@ -1,0 +1,116 @@
+"""The darkening no layer explains, given to the layer it touches (omnigame.io.shadow_grow)."""
+import numpy as np
+import pytest
+import torch
+
+from omnigame.io.shadow_grow import grow_shadows
+
+H, W = 32, 64
+
+
+def _scene(seed=0, objects=1):
+    """A textured plate; object k (a grey block) casts a long black shadow of alpha 0.4 that
+    starts at its feet; the layers hold the objects and none of their shadows (what a model
+    that missed them gives)."""
+    g = torch.Generator().manual_seed(seed)
+    bg = 0.3 + 0.6 * torch.rand(1, 3, H, W, generator=g)
+    masks = np.zeros((objects, 1, H, W), bool)
+    rgba = torch.zeros(objects, 1, 4, H, W)
+    shadow = torch.zeros(objects, H, W)
+    frame = bg.clone()
+    for k in range(objects):
+        x = 10 + 30 * k
+        masks[k, 0, 8:20, x:x + 4] = True
+        shadow[k, 18:20, x + 4:x + 20] = 0.4  # along the ground, away from the object
+        rgba[k, 0, :3] = 0.2
+        rgba[k, 0, 3] = torch.from_numpy(masks[k, 0]).float()
+        frame = (1 - shadow[k]) * frame
+        frame = torch.where(torch.from_numpy(masks[k, 0]), torch.full_like(frame, 0.2), frame)
+    return rgba, frame, bg, masks, shadow
+
+
+def _grow(rgba, frame, bg, masks, **kw):
+    order = torch.arange(rgba.shape[0])[None]
+    return grow_shadows(rgba, frame, bg, order, masks, **kw)
+
+
+def _composite(rgba, bg):
+    out = bg[0]
+    for layer in rgba[:, 0]:
+        out = layer[3:] * layer[:3] + (1 - layer[3:]) * out
+    return out
+
+
+def test_grow_takes_a_missed_shadow_into_its_objects_layer():
+    rgba, frame, bg, masks, shadow = _scene()
+    out = _grow(rgba, frame, bg, masks)
+    on = shadow[0] > 0
+    assert torch.allclose(out[0, 0, 3][on], shadow[0][on], atol=0.02)
+    assert (out[0, 0, :3, on] < 0.05).all()  # a shadow's colour: black
+    assert (_composite(out, bg) - frame[0]).abs().max() < 0.01  # now explained
+    assert (_composite(rgba, bg) - frame[0]).abs().max() > 0.2  # and was not before
+    inside = torch.from_numpy(masks[0, 0])
+    assert torch.equal(out[0, 0][:, inside], rgba[0, 0][:, inside])  # the object is kept
+
+
+def test_grow_gives_each_shadow_to_the_object_it_touches():
+    rgba, frame, bg, masks, shadow = _scene(objects=2)
+    out = _grow(rgba, frame, bg, masks)
+    for k in range(2):
+        mine, theirs = shadow[k] > 0, shadow[1 - k] > 0
+        assert out[k, 0, 3][mine].min() > 0.35
+        assert out[k, 0, 3][theirs].max() == 0
+
+
+def test_grow_leaves_a_brightening_to_the_background():
+    """Foam or glare at an object's feet makes the frame brighter: not a shadow."""
+    rgba, _, bg, masks, shadow = _scene()
+    frame = torch.where(shadow[0] > 0, 0.5 * bg + 0.5, bg)
+    frame = torch.where(torch.from_numpy(masks[0, 0]), torch.full_like(frame, 0.2), frame)
+    out = _grow(rgba, frame, bg, masks)
+    assert torch.equal(out, rgba)
+
+
+def test_grow_leaves_a_darkening_that_touches_no_object_alone():
+    rgba, _, bg, masks, _ = _scene()
+    frame = bg.clone()
+    frame[..., 26:30, 40:60] *= 0.5  # a cloud's shadow, far from the object
+    frame = torch.where(torch.from_numpy(masks[0, 0]), torch.full_like(frame, 0.2), frame)
+    out = _grow(rgba, frame, bg, masks)
+    assert torch.equal(out, rgba)
+
+
+def test_grow_raises_its_bar_with_the_frames_noise():
+    """A faint darkening (6% of full scale) is a shadow on a clean frame, but noise of the same
+    size everywhere else (a moving sea, compression) means it is not to be trusted."""
+    rgba, _, bg, masks, shadow = _scene()
+    faint = torch.where(shadow[0] > 0, 0.15 * torch.ones(()), torch.zeros(()))
+    clean = bg * (1 - faint)
+    g = torch.Generator().manual_seed(1)
+    noisy = clean + 0.05 * torch.randn(clean.shape, generator=g).abs() * (faint == 0)
+    for frame, taken in ((clean, True), (noisy, False)):
+        frame = torch.where(torch.from_numpy(masks[0, 0]), torch.full_like(frame, 0.2), frame)
+        out = _grow(rgba, frame, bg, masks)
+        assert (out[0, 0, 3][shadow[0] > 0].mean() > 0.1) == taken
+
+
+def test_grow_skips_what_a_layer_in_front_mostly_hides():
+    """Behind a layer of alpha 0.7 (smoke, say) little of the frame is the shadow's doing."""
+    rgba, frame, bg, masks, shadow = _scene()
+    front = torch.zeros(1, 1, 4, H, W)
+    front[0, 0, :3] = 0.7
+    front[0, 0, 3, 16:22, 14:24] = 0.7
+    frame = front[0, 0, 3:] * 0.7 + (1 - front[0, 0, 3:]) * frame
+    both = torch.cat([rgba, front])
+    # level 0.8: the front layer's 0.7 neither holds those pixels nor claims the shadow
+    out = _grow(both, frame, bg, np.concatenate([masks, np.zeros_like(masks)]), level=0.8)
+    assert torch.equal(out[0, 0, 3, 16:22, 14:24], rgba[0, 0, 3, 16:22, 14:24])
+    assert out[0, 0, 3, 18:20, 26:30].min() > 0.35  # the part in the open is taken
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_grow_keeps_dtype_and_range(dtype):
+    rgba, frame, bg, masks, _ = _scene()
+    out = _grow(rgba.to(dtype), frame.to(dtype), bg.to(dtype), masks)
+    assert out.dtype == dtype and out.shape == rgba.shape
+    assert out.min() >= 0 and out.max() <= 1
