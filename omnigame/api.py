@@ -74,7 +74,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     check_long_enough(vid.num_frames, cfg.train.clip, vid.source)
     space = workspace(vid, cfg.input.camera, cfg.train.progress)  # the frames, or a canvas
     background, unseen = video_background(space.video, cfg.input.max_background_frames,
-                                          cfg.input.background_margin)
+                                          cfg.input.background_margin,
+                                          cfg.input.shadow_free_background)
     size = space.model_size(model_size(vid.size, cfg.input.size, cfg.input.keep_aspect))
     prepared = prepare(space.video, background, size)
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers

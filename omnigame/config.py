@@ -114,6 +114,9 @@ class InputConfig:
     mask_threshold: float = 0.5  # fraction of full scale; mask videos are lossy
     max_background_frames: int = 200  # frames sampled for the median background
     background_margin: int = 2  # masks grown by this many pixels for the median background
+    # Where the median holds a shadow (an object that stands still casts it in most frames),
+    # the plate takes the pixel's lit samples instead (omnigame.data.background).
+    shadow_free_background: bool = True
     # The camera: 'auto' (a homographies.txt beside rgb/ if there is one, else estimated from
     # the video; static if it moves less than a pixel), 'estimate', 'static', or the path of an
     # Omnimatte homographies.txt. A moving camera is decomposed on one stabilised canvas.
