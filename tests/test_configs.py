@@ -98,3 +98,8 @@ def test_presets_hold_only_what_differs_from_the_dataclass_defaults():
 def test_decompose_grows_shadows_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", []).grow_shadow is True
     assert _compose("decompose", ["preset=reference"]).grow_shadow is False
+
+
+def test_decompose_lifts_shadows_from_the_plate_by_default_and_not_in_the_reference_preset():
+    assert _compose("decompose", []).input.shadow_free_background is True
+    assert _compose("decompose", ["preset=reference"]).input.shadow_free_background is False
