@@ -107,3 +107,21 @@ def test_fit_fades_out_with_the_distance_from_an_effect():
     row = out[16, 24:32]  # moving away from the effect's right edge
     assert row[0] > 0.3 and row[4] == 0
     assert (row[:-1] - row[1:] >= 0).all() and (row[:4] - row[1:5] > 0.05).all()
+
+
+def test_fit_leaves_another_objects_edge_and_detail_alone():
+    """Object B's mask is drawn a pixel short: its edge differs from the plate just outside the
+    mask; and B's layer has a blurred colour. Layer A, in front, has a faint haze there; the fit
+    must give A neither B's edge nor B's detail."""
+    bg = torch.full((1, 3, H, W), 0.8)
+    frame = bg.clone()
+    frame[..., 8:25, 19:29] = 0.1  # B's body, one pixel wider than its mask all round
+    masks = np.zeros((2, 1, H, W), bool)
+    masks[1, 0, 9:24, 20:28] = True
+    rgba = torch.zeros(2, 1, 4, H, W)
+    frame[..., 12:16, 22:26] = 0.6  # a light patch on B (a hat) that B's blurred colour lacks
+    rgba[1, 0, :3], rgba[1, 0, 3] = 0.1, torch.from_numpy(masks[1, 0]).float()
+    rgba[0, 0, :3], rgba[0, 0, 3] = 0.9, 0.05  # A: a light haze everywhere, in front of B
+    out = _fit(torch.stack([rgba[1], rgba[0]]), frame, bg, masks[::-1].copy())  # B behind A
+    assert torch.equal(out[1, 0, 3, 6:27, 17:31], torch.full((21, 14), 0.05))
+    assert out[1, 0, 3, 2, 2] < 0.05  # elsewhere the fit works as before (lowers the haze)

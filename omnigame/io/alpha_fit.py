@@ -13,7 +13,12 @@ Where a layer's colour is close to what is behind it, alpha is not determined by
 is left alone (`min_contrast`). Alpha changes only near where the layer already has some
 (`reach`): the fit sharpens and completes effects the network found, it never invents new ones
 from noise or background error far from them. Inside an object's own mask alpha is the mask's
-(`sharpen_alpha`) and is not touched.
+(`sharpen_alpha`) and is not touched, and neither is a faint alpha (<= `haze`) on another object
+or within `reach` pixels of its mask: what differs there is that object's own detail and edge
+(a blurred colour, a mask drawn a pixel short), which detail transfer gives to its layer; a
+layer with a faint haze there must not take it (on boys-beach, a ghost of one boy's outline in
+the other's layer). An effect that is really there (alpha above `haze`) is still fitted, also
+where it is seen through another object.
 """
 from __future__ import annotations
 
@@ -24,17 +29,20 @@ import torch.nn.functional as F
 
 def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tensor,
                      order: torch.Tensor, masks: np.ndarray, reach: int = 3,
-                     min_contrast: float = 0.08, seed_alpha: float = 0.02) -> torch.Tensor:
+                     min_contrast: float = 0.08, seed_alpha: float = 0.02,
+                     haze: float = 0.1) -> torch.Tensor:
     """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
     front; masks (L, n, H, W) bool input masks -> rgba with alpha refitted outside the masks.
 
     reach: pixels around a layer's existing effect (alpha > seed_alpha) that may change, the
         step fading with the distance;
-    min_contrast: the least |colour - behind| (0..1 RGB distance) at which alpha is fitted.
+    min_contrast: the least |colour - behind| (0..1 RGB distance) at which alpha is fitted;
+    haze: alpha up to which a layer is not fitted on or near another object.
     """
     L, n, _, H, W = rgba.shape
     out = rgba.clone()
     own = torch.from_numpy(np.ascontiguousarray(masks)).bool()
+    near = (F.max_pool2d(own.float(), 2 * reach + 1, stride=1, padding=reach) > 0).int()
     for t in range(n):
         behind, recon = _behind_each(out[:, t], background[t], order[t])
         residual = frames[t] - recon
@@ -44,7 +52,8 @@ def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch
             alpha = out[obj, t, 3:]
             length2 = (direction ** 2).sum(0, keepdim=True)
             weight = _closeness(alpha, seed_alpha, reach)
-            weight = weight * (~own[obj, t][None] & (length2 > min_contrast ** 2))
+            edge = ((near[:, t].sum(0) - near[obj, t]) > 0)[None] & (alpha <= haze)
+            weight = weight * (~own[obj, t][None] & ~edge & (length2 > min_contrast ** 2))
             step = (residual * direction).sum(0, keepdim=True) / length2.clamp_min(1e-8)
             new = (alpha + weight * step).clamp(0, 1)
             residual = residual - (new - alpha) * direction  # the composite moved with it
