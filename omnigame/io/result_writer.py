@@ -151,17 +151,17 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                     else model_masks(video.masks[:, cut], rgba_small.shape[-2:]))
             seen = torch.stack([to_frames(m[:, None].float(), part)[:, 0] for m in seen])
             rgba = sharpen_alpha(rgba, video.masks[:, cut], seen)
+        # the frames, plate and order of this chunk, as the fits and detail transfer take them
+        frames, plate = chw(video.frames, cut), chw(bg, cut)
+        order = torch.from_numpy(video.order[cut])
         if fit_alpha:
-            rgba = fit_effect_alpha(rgba, chw(video.frames, cut), chw(bg, cut),
-                                    torch.from_numpy(video.order[cut]), video.masks[:, cut], reach)
+            rgba = fit_effect_alpha(rgba, frames, plate, order, video.masks[:, cut], reach)
         if grow_shadow:
-            rgba = grow_shadows(rgba, chw(video.frames, cut), chw(bg, cut),
-                                torch.from_numpy(video.order[cut]), video.masks[:, cut])
+            rgba = grow_shadows(rgba, frames, plate, order, video.masks[:, cut])
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
         layers.reconstruction[cut] = layers.composite(frames=part)
         if detail:
-            rgba = transfer_detail(rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
-                                   torch.from_numpy(video.order[cut]))
+            rgba = transfer_detail(rgba, frames, chw(layers.reconstruction, cut), order)
             layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
             layers.reconstruction[cut] = layers.composite(frames=part)
     return layers
