@@ -64,7 +64,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     masks: one mask video or mask folder per object, when `video` does not hold them.
     out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
-        DecomposeConfig (init, fit_alpha, grow_shadow, detail_transfer, preview, overwrite,
+        DecomposeConfig (init, fit_alpha, grow_shadow, edge_matte, detail_transfer, preview, overwrite,
         device, batch_frames) or dotted keys; or pass a whole `config`.
     """
     cfg = make_config(config, **options)
@@ -96,7 +96,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     layers = build_layers(rgba, vid, space.frame_background(background), cfg.detail_transfer,
                           cfg.sharpen, to_frames=space.to_frames(),
                           seen_masks=None if space.canvas is None else prepared.masks,
-                          fit_alpha=cfg.fit_alpha, grow_shadow=cfg.grow_shadow)
+                          fit_alpha=cfg.fit_alpha, grow_shadow=cfg.grow_shadow,
+                          edge_matte=cfg.edge_matte)
     if space.camera is not None:
         layers.homographies, layers.stabilised_background = space.camera.homographies, background
     metrics["reconstruction_psnr"] = psnr(layers.reconstruction, vid.frames)

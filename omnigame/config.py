@@ -144,6 +144,9 @@ class DecomposeConfig:
     # effect, taken into that object's layer as a shadow (omnigame.io.shadow_grow): a long
     # shadow far from its object's mask that the model left out.
     grow_shadow: bool = True
+    # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
+    # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).
+    edge_matte: bool = True
     detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False

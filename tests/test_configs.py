@@ -103,3 +103,8 @@ def test_decompose_grows_shadows_by_default_and_not_in_the_reference_preset():
 def test_decompose_lifts_shadows_from_the_plate_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", []).input.shadow_free_background is True
     assert _compose("decompose", ["preset=reference"]).input.shadow_free_background is False
+
+
+def test_decompose_mattes_edges_by_default_and_not_in_the_reference_preset():
+    assert _compose("decompose", []).edge_matte is True
+    assert _compose("decompose", ["preset=reference"]).edge_matte is False

@@ -1,0 +1,121 @@
+"""Each object's soft rim outside its binary mask, matted (omnigame.io.edge_matte)."""
+import numpy as np
+import pytest
+import torch
+
+from omnigame.io.edge_matte import matte_edges
+
+H, W = 40, 64
+COLOUR = torch.tensor([0.9, 0.2, 0.1])
+
+
+def _disc(cy, cx, radius, ramp=2.5):
+    """(H, W) alpha of a disc whose edge falls off linearly over `ramp` pixels."""
+    y, x = torch.meshgrid(torch.arange(H).float(), torch.arange(W).float(), indexing="ij")
+    return ((radius - ((y - cy) ** 2 + (x - cx) ** 2).sqrt()) / ramp + 0.5).clamp(0, 1)
+
+
+def _scene(seed=0, dtype=torch.float32):
+    """A red disc with a soft edge over a textured plate; the mask is its alpha cut at 50%,
+    and the layer is what `sharpen_alpha` gives: opaque inside the mask, nothing outside."""
+    g = torch.Generator().manual_seed(seed)
+    bg = (0.3 + 0.5 * torch.rand(1, 3, H, W, generator=g)).to(dtype)
+    alpha = _disc(20, 24, 9).to(dtype)
+    frame = alpha * COLOUR.to(dtype)[:, None, None] + (1 - alpha) * bg
+    masks = (alpha > 0.5).numpy()[None, None]
+    rgba = torch.zeros(1, 1, 4, H, W, dtype=dtype)
+    rgba[0, 0, :3] = frame[0]
+    rgba[0, 0, 3] = torch.from_numpy(masks[0, 0]).to(dtype)
+    return rgba, frame, bg, masks, alpha
+
+
+def _matte(rgba, frame, bg, masks, **kw):
+    order = torch.arange(rgba.shape[0])[None]
+    return matte_edges(rgba, frame, bg, order, masks, **kw)
+
+
+def _composite(rgba, bg):
+    out = bg[0]
+    for layer in rgba[:, 0]:
+        out = layer[3:] * layer[:3] + (1 - layer[3:]) * out
+    return out
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_rim_outside_the_mask_gets_the_objects_alpha(dtype):
+    rgba, frame, bg, masks, alpha = _scene(dtype=dtype)
+    out = _matte(rgba, frame, bg, masks, inset=2)  # the object's colour from inside its edge
+    rim = (alpha > 0.05) & ~torch.from_numpy(masks[0, 0])
+    assert rim.sum() > 30
+    assert (out[0, 0, 3][rim] - alpha[rim]).abs().max() < 0.1  # the true soft edge
+    assert rgba[0, 0, 3][rim].max() == 0  # which the layer did not have
+    before = (_composite(rgba, bg) - frame[0]).abs()[:, rim].mean()
+    after = (_composite(out, bg) - frame[0]).abs()[:, rim].mean()
+    assert after < 0.1 * before
+    inside = torch.from_numpy(masks[0, 0])
+    assert torch.equal(out[0, 0][:, inside], rgba[0, 0][:, inside])  # the object is kept
+    far = _disc(20, 24, 9 + 4, ramp=0.01) == 0
+    assert torch.equal(out[0, 0][:, far], rgba[0, 0][:, far])  # and beyond the band, nothing
+
+
+def test_by_default_the_rim_takes_the_colour_of_the_masks_own_edge():
+    rgba, frame, bg, masks, alpha = _scene()
+    out = _matte(rgba, frame, bg, masks)
+    rim = (alpha > 0.05) & ~torch.from_numpy(masks[0, 0])
+    # that colour is part background, so alpha comes out higher than the ramp's, never lower
+    assert (out[0, 0, 3][rim] - alpha[rim]).min() > -0.05
+    assert (_composite(out, bg) - frame[0]).abs()[:, rim].mean() < 0.02
+
+
+def test_a_mask_drawn_too_loose_gets_no_rim():
+    rgba, frame, bg, masks, alpha = _scene()
+    loose = (_disc(20, 24, 9 + 4) > 0.5).numpy()[None, None]  # 4 px past the object
+    rgba[0, 0, 3] = torch.from_numpy(loose[0, 0]).float()
+    out = _matte(rgba, frame, bg, loose)
+    band = ~torch.from_numpy(loose[0, 0]) & (_disc(20, 24, 9 + 6, ramp=0.01) > 0)
+    assert out[0, 0, 3][band].max() < 0.05  # background there: no alpha
+
+
+def test_the_rim_near_another_objects_mask_is_left_to_it():
+    rgba, frame, bg, masks, alpha = _scene()
+    other = np.zeros_like(masks)
+    other[0, 0, :, 33:] = True  # another object just right of the disc's rim
+    both = np.concatenate([masks, other])
+    layers = torch.cat([rgba, torch.zeros_like(rgba)])
+    layers[1, 0, 3] = torch.from_numpy(other[0, 0]).float()
+    out = _matte(layers, frame, bg, both, inset=2)
+    rim = (alpha > 0.05) & ~torch.from_numpy(masks[0, 0])
+    right, left = rim.clone(), rim.clone()
+    right[:, :31], left[:, 24:] = False, False
+    assert right.any() and out[0, 0, 3][right].max() == 0
+    assert (out[0, 0, 3][left] - alpha[left]).abs().max() < 0.1
+
+
+def test_a_shadow_the_layer_explains_better_stays_a_shadow():
+    rgba, frame, bg, masks, alpha = _scene()
+    shade = torch.zeros(H, W)
+    shade[30:33, 10:40] = 0.5  # a shadow along the disc's foot, through its rim
+    shade[torch.from_numpy(masks[0, 0])] = 0
+    frame = (1 - shade) * frame
+    rgba[0, 0, :3] = torch.where(shade > 0, 0.0, rgba[0, 0, :3])
+    rgba[0, 0, 3] = torch.where(shade > 0, shade, rgba[0, 0, 3])
+    out = _matte(rgba, frame, bg, masks)
+    held = (shade > 0) & (alpha < 0.05)
+    assert torch.equal(out[0, 0][:, held], rgba[0, 0][:, held])
+
+
+def test_no_alpha_where_the_object_looks_like_its_background():
+    rgba, frame, bg, masks, alpha = _scene()
+    grey = torch.full_like(bg, 0.5)
+    flat = alpha * 0.52 + (1 - alpha) * grey  # colour and plate 0.02 apart: undetermined
+    rgba[0, 0, :3] = flat[0]
+    out = _matte(rgba, flat, grey, masks)
+    assert torch.equal(out[0, 0, 3], rgba[0, 0, 3])
+
+
+def test_a_look_alike_beyond_the_band_is_not_taken():
+    rgba, frame, bg, masks, alpha = _scene()
+    frame[0, :, 18:22, 40:44] = COLOUR[:, None, None]  # red, 7 px right of the disc's mask
+    out = _matte(rgba, frame, bg, masks)
+    assert out[0, 0, 3, 18:22, 40:44].max() == 0
+    assert out[0, 0, 3, 18:22, 30:34].max() > 0.3  # while its rim, within the band, is matted
