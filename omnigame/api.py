@@ -28,6 +28,7 @@ from .evaluation.metrics import psnr
 from .model.network import OmnigameModel
 from .io.result_writer import build_layers, check_out_dir, write_result
 from .io.readers import read_input
+from .training.distributed import world_size
 from .training.loop import CHECKPOINT, TrainResult, seed_everything, train
 from .io.video import Video
 
@@ -163,12 +164,25 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
     if isinstance(video, Video):
         video = prepare(video, video_background(video)[0], model.config.image_size)
     check_long_enough(video.num_frames, config.clip)
+    config = object_batch(config, video.masks.shape[0])
     data = ClipDataset([video], config.clip, video.frames.shape[-2:], config.seed,
                        config.crop_prob)
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix="omnigame-") as tmp:
             return train(model, data, config, tmp, "ttt", device)
     return train(model, data, config, run_dir, "ttt", device, on_mismatch=on_mismatch)
+
+
+def object_batch(config: TrainConfig, objects: int) -> TrainConfig:
+    """config with batch_size cut to max_object_clips // objects clips (at least 1)."""
+    if config.max_object_clips <= 0:
+        return config
+    batch = max(1, min(config.batch_size, config.max_object_clips // objects))
+    batch = max(world_size(), batch - batch % world_size())  # an equal share per process
+    if batch != config.batch_size:
+        log.info("%d objects: %d clips per step (train.max_object_clips=%d)", objects, batch,
+                 config.max_object_clips)
+    return replace(config, batch_size=batch)
 
 
 def pretrain(videos: Sequence[Video], model_config: ModelConfig = ModelConfig(),
