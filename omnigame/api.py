@@ -93,6 +93,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     rgba = infer_layers(model, prepared, cfg.train.clip, cfg.batch_frames, cfg.device,
                         cfg.train.progress)
     metrics.update(ttt_steps=result.steps, ttt_seconds=round(result.seconds, 2),
+                   ttt_batch_size=object_batch(cfg.train, vid.num_objects).batch_size,
                    inference_seconds=round(time.perf_counter() - start, 2))
     layers = build_layers(rgba, vid, space.frame_background(background), cfg.detail_transfer,
                           cfg.sharpen, to_frames=space.to_frames(),
@@ -164,7 +165,11 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
     if isinstance(video, Video):
         video = prepare(video, video_background(video)[0], model.config.image_size)
     check_long_enough(video.num_frames, config.clip)
-    config = object_batch(config, video.masks.shape[0])
+    objects, asked = video.masks.shape[0], config.batch_size
+    config = object_batch(config, objects)
+    if config.batch_size != asked:
+        log.info("%d objects: %d clips per step (train.max_object_clips=%d)", objects,
+                 config.batch_size, config.max_object_clips)
     data = ClipDataset([video], config.clip, video.frames.shape[-2:], config.seed,
                        config.crop_prob)
     if run_dir is None:
@@ -179,9 +184,6 @@ def object_batch(config: TrainConfig, objects: int) -> TrainConfig:
         return config
     batch = max(1, min(config.batch_size, config.max_object_clips // objects))
     batch = max(world_size(), batch - batch % world_size())  # an equal share per process
-    if batch != config.batch_size:
-        log.info("%d objects: %d clips per step (train.max_object_clips=%d)", objects, batch,
-                 config.max_object_clips)
     return replace(config, batch_size=batch)
 
 

@@ -64,6 +64,7 @@ def test_decompose_writes_layers_for_every_frame_at_input_size(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["reconstruction_psnr"] == pytest.approx(layers.metrics["reconstruction_psnr"])
     assert metrics["ttt_steps"] == 3 and "train" in (out / "config.yaml").read_text()
+    assert metrics["ttt_batch_size"] == FAST["batch_size"]
     preview = iio.imread(out / "preview.mp4", plugin="pyav")
     assert preview.shape[0] == 14 and preview.shape[2] > 5 * preview.shape[1] // 2
     # the checkpoint (weights + optimizer) is deleted once the result is written
