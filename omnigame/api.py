@@ -77,8 +77,12 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     background, unseen = video_background(space.video, cfg.input.max_background_frames,
                                           cfg.input.background_margin,
                                           cfg.input.shadow_free_background)
-    size = space.model_size(model_size(vid.size, cfg.input.size, cfg.input.keep_aspect))
+    frame_size = model_size(vid.size, cfg.input.size, cfg.input.keep_aspect)
+    size = space.model_size(frame_size)  # a moving camera's canvas is larger than a frame
     prepared = prepare(space.video, background, size)
+    # a step on the canvas costs what it would on the frames: fewer clips on a larger canvas
+    train_cfg = object_batch(cfg.train, vid.num_objects,
+                             size[0] * size[1] / (frame_size[0] * frame_size[1]))
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
     model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
     metrics = {"frames": vid.num_frames, "objects": vid.num_objects, "fps": vid.fps,
@@ -87,13 +91,13 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     with _run_dir(out) as run_dir:
         # overwrite: a checkpoint of another run is replaced; one of this run (an interrupted
         # overwrite) is resumed
-        result = test_time_train(model, prepared, cfg.train, run_dir, cfg.device,
+        result = test_time_train(model, prepared, train_cfg, run_dir, cfg.device,
                                  on_mismatch="restart" if cfg.overwrite else "error")
     start = time.perf_counter()
     rgba = infer_layers(model, prepared, cfg.train.clip, cfg.batch_frames, cfg.device,
                         cfg.train.progress)
     metrics.update(ttt_steps=result.steps, ttt_seconds=round(result.seconds, 2),
-                   ttt_batch_size=object_batch(cfg.train, vid.num_objects).batch_size,
+                   ttt_batch_size=train_cfg.batch_size,
                    inference_seconds=round(time.perf_counter() - start, 2))
     layers = build_layers(rgba, vid, space.frame_background(background), cfg.detail_transfer,
                           cfg.sharpen, to_frames=space.to_frames(),
@@ -178,11 +182,13 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
     return train(model, data, config, run_dir, "ttt", device, on_mismatch=on_mismatch)
 
 
-def object_batch(config: TrainConfig, objects: int) -> TrainConfig:
-    """config with batch_size cut to max_object_clips // objects clips (at least 1)."""
+def object_batch(config: TrainConfig, objects: int, scale: float = 1.0) -> TrainConfig:
+    """config with batch_size cut to max_object_clips / (objects x scale) clips (at least 1);
+    scale: the model's image area over that of a frame at the model size (a moving camera's
+    canvas is larger)."""
     if config.max_object_clips <= 0:
         return config
-    batch = max(1, min(config.batch_size, config.max_object_clips // objects))
+    batch = max(1, min(config.batch_size, int(config.max_object_clips / (objects * scale))))
     batch = max(world_size(), batch - batch % world_size())  # an equal share per process
     return replace(config, batch_size=batch)
 

@@ -84,9 +84,11 @@ class TrainConfig:
 
     steps: int = 150  # TTT from the pretrained model; from scratch use 300 or more
     batch_size: int = 4
-    # Test-time training only: a step's cost grows with clips x objects, so with many objects
-    # the batch shrinks to train at most this many (clip, object) pairs per step (0: no limit).
-    # 9 keeps one and two objects at 4 clips and gives three objects 3 (the 5-minute budget).
+    # Test-time training only: a step's cost grows with clips x objects x image area, so with
+    # many objects, or on a moving camera's canvas (larger than a frame), the batch shrinks to
+    # train at most this many (clip, object) pairs of frame-sized images per step (0: no
+    # limit). 9 keeps one and two objects at 4 clips and gives three objects 3; two objects on
+    # a canvas 1.6x a frame's area get 2 (the 5-minute budget).
     max_object_clips: int = 9
     lr: float = 5e-4
     weight_decay: float = 1e-4  # reference (optax default); PyTorch's default would be 1e-2

@@ -41,7 +41,7 @@ VARIANTS = {"none": None, "inset 0 (default)": dict(inset=0), "inset 1": dict(in
 
 
 def chw(a):
-    return torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() / 255
+    return torch.from_numpy(np.array(a)).permute(0, 3, 1, 2).float() / 255
 
 
 def composite(rgba, plate, order):
