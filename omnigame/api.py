@@ -65,8 +65,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     masks: one mask video or mask folder per object, when `video` does not hold them.
     out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
-        DecomposeConfig (init, fit_alpha, grow_shadow, edge_matte, detail_transfer, preview, overwrite,
-        device, batch_frames) or dotted keys; or pass a whole `config`.
+        DecomposeConfig (init, fit_alpha, grow_shadow, edge_matte, detail_transfer, preview,
+        overwrite, device, batch_frames) or dotted keys; or pass a whole `config`.
     """
     cfg = make_config(config, **options)
     out = Path(out_dir) if out_dir is not None else None
@@ -81,8 +81,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     size = space.model_size(frame_size)  # a moving camera's canvas is larger than a frame
     prepared = prepare(space.video, background, size)
     # a step on the canvas costs what it would on the frames: fewer clips on a larger canvas
-    train_cfg = object_batch(cfg.train, vid.num_objects,
-                             size[0] * size[1] / (frame_size[0] * frame_size[1]))
+    area_scale = size[0] * size[1] / (frame_size[0] * frame_size[1])
     seed_everything(cfg.train.seed)  # the initial weights too: one seed, the same layers
     model = initial_model(cfg.init, cfg.model, size).to(cfg.device)
     metrics = {"frames": vid.num_frames, "objects": vid.num_objects, "fps": vid.fps,
@@ -91,13 +90,15 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     with _run_dir(out) as run_dir:
         # overwrite: a checkpoint of another run is replaced; one of this run (an interrupted
         # overwrite) is resumed
-        result = test_time_train(model, prepared, train_cfg, run_dir, cfg.device,
-                                 on_mismatch="restart" if cfg.overwrite else "error")
+        result = test_time_train(model, prepared, cfg.train, run_dir, cfg.device,
+                                 on_mismatch="restart" if cfg.overwrite else "error",
+                                 area_scale=area_scale)
     start = time.perf_counter()
     rgba = infer_layers(model, prepared, cfg.train.clip, cfg.batch_frames, cfg.device,
                         cfg.train.progress)
     metrics.update(ttt_steps=result.steps, ttt_seconds=round(result.seconds, 2),
-                   ttt_batch_size=train_cfg.batch_size,
+                   ttt_batch_size=object_batch(cfg.train, vid.num_objects,
+                                               area_scale).batch_size,
                    inference_seconds=round(time.perf_counter() - start, 2))
     layers = build_layers(rgba, vid, space.frame_background(background), cfg.detail_transfer,
                           cfg.sharpen, to_frames=space.to_frames(),
@@ -160,8 +161,12 @@ def initial_model(init: str, model_cfg: ModelConfig, size) -> OmnigameModel:
 
 def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
                     config: TrainConfig = TrainConfig(), run_dir=None,
-                    device="cpu", on_mismatch: str = "error") -> TrainResult:
+                    device="cpu", on_mismatch: str = "error",
+                    area_scale: float = 1.0) -> TrainResult:
     """Fine-tune `model` in place on one video (resumes from run_dir/checkpoint.pt).
+
+    The batch shrinks with the number of objects and `area_scale`, the model's image area over
+    a frame's (a moving camera's canvas is larger): `object_batch`.
 
     A checkpoint there of another video, initial model or settings raises ResumeMismatch
     (on_mismatch='error') or is replaced (on_mismatch='restart'); see training.loop.train.
@@ -170,10 +175,10 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
         video = prepare(video, video_background(video)[0], model.config.image_size)
     check_long_enough(video.num_frames, config.clip)
     objects, asked = video.masks.shape[0], config.batch_size
-    config = object_batch(config, objects)
+    config = object_batch(config, objects, area_scale)
     if config.batch_size != asked:
-        log.info("%d objects: %d clips per step (train.max_object_clips=%d)", objects,
-                 config.batch_size, config.max_object_clips)
+        log.info("%d objects, %.2fx a frame's area: %d clips per step (train.max_object_clips=%d)",
+                 objects, area_scale, config.batch_size, config.max_object_clips)
     data = ClipDataset([video], config.clip, video.frames.shape[-2:], config.seed,
                        config.crop_prob)
     if run_dir is None:
