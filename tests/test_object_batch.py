@@ -38,10 +38,12 @@ def test_a_larger_canvas_trains_fewer_clips(objects, scale, batch):
 def test_decompose_on_a_moving_camera_shrinks_the_batch_with_the_canvas(tmp_path):
     scene = moving_scene(seed=1)  # a generated pan: the canvas is wider than a frame
     video = Video(scene.camera.frames[:14], scene.camera.masks[:, :14], scene.order[:14])
-    layers = decompose_tiny(video, tmp_path / "out", **{"train.batch_size": 4,
-                                                       "train.max_object_clips": 12})
+    layers = decompose_tiny(video, tmp_path / "out", keep_checkpoint=True,
+                            **{"train.batch_size": 4, "train.max_object_clips": 12})
     scale = np.prod(layers.metrics["model_size"]) / (32 * 48)  # over the frame's model size
     objects = video.num_objects
     assert layers.metrics["camera"] == "estimated" and scale > 1.2
     assert layers.metrics["ttt_batch_size"] == max(1, int(12 / (objects * scale)))
     assert layers.metrics["ttt_batch_size"] < min(4, 12 // objects)  # than on still frames
+    trained = load_checkpoint(tmp_path / "out" / "train" / "checkpoint.pt")["config"]
+    assert trained["batch_size"] == layers.metrics["ttt_batch_size"]  # what training used
