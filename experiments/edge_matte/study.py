@@ -36,8 +36,9 @@ from omnigame.io.readers import read_input  # noqa: E402
 from omnigame.io.result_reader import load_result  # noqa: E402
 
 ROOT = "/work/data/dev_benchmark"
-VARIANTS = {"none": None, "inset 0 (default)": dict(inset=0), "inset 1": dict(inset=1),
-            "inset 2": dict(inset=2)}
+VARIANTS = {"none": None, "no prior (prior_weight=0)": dict(prior_weight=0.0),
+            "default (prior 0.25, weight 0.3)": dict(), "prior 0.2": dict(prior=0.2),
+            "prior 0.3": dict(prior=0.3), "inset 2": dict(inset=2)}
 
 
 def chw(a):
