@@ -86,12 +86,15 @@ def test_a_mask_drawn_too_loose_shows_no_rim():
     rgba[0, 0, 3] = torch.from_numpy(loose[0, 0]).float()
     out = _matte(rgba, frame, bg, loose)
     band = ~torch.from_numpy(loose[0, 0]) & (_disc(20, 24, 9 + 6, ramp=0.01) > 0)
-    # the mask's own edge is background there, so colour cannot tell and the touching ring
-    # takes the prior; but its colour is the background's, so nothing shows
-    assert out[0, 0, 3][band].max() <= 0.25 + 1e-3
-    assert (_composite(out, bg) - frame[0]).abs()[:, band].max() < 1e-3
-    shown = (out[0, 0, 3] > 0.02) & band
-    assert shown.any() and (out[0, 0, :3] - bg[0]).abs()[:, shown].max() < 1e-3
+    # the band is background, which the empty layer already explains: it stays empty
+    assert out[0, 0, 3][band].max() == 0
+    assert (_composite(out, bg) - frame[0]).abs()[:, band].max() < 1e-6
+    # with a little noise on the frame the prior acts there, but in the background's colour
+    noisy = frame + 0.004 * torch.randn(frame.shape, generator=torch.Generator().manual_seed(1))
+    out = _matte(rgba, noisy, bg, loose)
+    assert out[0, 0, 3][band].max() <= 0.25 + 1e-3 and out[0, 0, 3][band].max() > 0.1
+    shown = out[0, 0, 3] * (out[0, 0, :3] - bg[0]).abs().amax(0)  # over a new background
+    assert shown[band].max() < 0.02  # the frame's noise, no more
 
 
 def test_the_rim_near_another_objects_mask_is_left_to_it():
@@ -131,7 +134,10 @@ def test_where_colour_cannot_tell_the_touching_ring_takes_the_prior():
     outside = ~torch.from_numpy(masks[0, 0])
     d = torch.from_numpy(ndimage.distance_transform_edt(outside.numpy()))
     touching, second = outside & (d < 1.5), outside & (d >= 1.5) & (d <= 2)
-    assert (out[0, 0, 3][touching] - 0.25).abs().max() < 0.01
+    # (where the frame is exactly the plate, the empty layer already explains it: kept)
+    seen = touching & (flat[0] != grey[0]).any(0)
+    assert seen.sum() > 0.8 * touching.sum()
+    assert (out[0, 0, 3][seen] - 0.25).abs().max() < 0.01
     assert out[0, 0, 3][second].max() < 0.01  # one pixel further, no prior
     assert (_composite(out, grey) - flat[0]).abs()[:, touching].max() < 1e-3
 

@@ -2,7 +2,8 @@
 
     # the matte's variants on the final layers of a score.py run made without it
     # (RUN/layers/*.npz), scored as score.py scores: effect IoU, association, PSNR
-    python experiments/edge_matte/study.py dev RUN
+    # (add the word `synthetic` to score the run's synthetic scenes too)
+    python experiments/edge_matte/study.py dev RUN [synthetic]
     # the same variants on a real clip's result folder: |frame - composite| where they act
     python experiments/edge_matte/study.py clip RESULT_FOLDER CLIP_FOLDER
     # where each object's lost alpha lies: its rim, faint tails, the rest (RUN as above)
@@ -36,9 +37,11 @@ from omnigame.io.readers import read_input  # noqa: E402
 from omnigame.io.result_reader import load_result  # noqa: E402
 
 ROOT = "/work/data/dev_benchmark"
+SYNTH_ROOT = "/work/data/synth-test-64x112"
 VARIANTS = {"none": None, "no prior (prior_weight=0)": dict(prior_weight=0.0),
-            "default (prior 0.25, weight 0.3)": dict(), "prior 0.2": dict(prior=0.2),
-            "prior 0.3": dict(prior=0.3), "inset 2": dict(inset=2)}
+            "default (prior 0.25, weight 0.1)": dict(), "weight 0.3": dict(prior_weight=0.3),
+            "prior 0.2": dict(prior=0.2), "prior 0.3": dict(prior=0.3),
+            "inset 2": dict(inset=2)}
 
 
 def chw(a):
@@ -51,20 +54,27 @@ def composite(rgba, plate, order):
                         for t in range(rgba.shape[1])])
 
 
-def run_layers(run):
-    """(scene, video, ground truth, rgba (L, N, 4, H, W) float, plate (N, 3, H, W)) per scene."""
-    for path in sorted(glob.glob(f"{run}/layers/dev__*.npz")):
-        scene = os.path.basename(path)[5:-4]
-        video, z = read_input(f"{ROOT}/{scene}"), np.load(path)
+def run_layers(run, synthetic=False):
+    """(scene, video, ground truth, rgba (L, N, 4, H, W) float, plate (N, 3, H, W)) per scene;
+    with `synthetic`, the synthetic test scenes of the run too."""
+    paths = sorted(glob.glob(f"{run}/layers/dev__*.npz"))
+    paths += sorted(glob.glob(f"{run}/layers/synth__*.npz")) if synthetic else []
+    for path in paths:
+        kind, scene = os.path.basename(path)[:-4].split("__")
+        root = ROOT if kind == "dev" else SYNTH_ROOT
+        video, z = read_input(f"{root}/{scene}"), np.load(path)
         rgba = torch.from_numpy(z["rgba"]).permute(0, 1, 4, 2, 3).float() / 255
         plate = chw(np.broadcast_to(z["background"], video.frames.shape))
-        yield scene, video, load_ground_truth(f"{ROOT}/{scene}"), rgba, plate
+        yield scene, video, load_ground_truth(f"{root}/{scene}"), rgba, plate
 
 
-def dev(run):
-    scores = {name: [] for name in VARIANTS}
-    for scene, video, gt, rgba, plate in run_layers(run):
+def dev(run, synthetic=""):
+    """The variants on every scene of RUN; `synthetic` (any word): the synthetic ones too,
+    whose means are printed apart."""
+    scores = {name: {"dev": [], "synthetic": []} for name in VARIANTS}
+    for scene, video, gt, rgba, plate in run_layers(run, synthetic=bool(synthetic)):
         frames, order = chw(video.frames), torch.from_numpy(video.order)
+        kind = "dev" if scene[0:2].isdigit() and "_" in scene else "synthetic"
         line = []
         for name, kw in VARIANTS.items():
             out = rgba if kw is None else matte_edges(rgba, frames, plate, order, video.masks, **kw)
@@ -72,12 +82,14 @@ def dev(run):
             row = (effect_iou_objects(u8, gt.background, gt.effect_masks)["mean"],
                    association_accuracy(u8[..., 3], gt.layers[..., 3], video.masks)["mean"],
                    psnr(composite(out, plate, order).numpy(), frames.numpy(), max_value=1.0))
-            scores[name].append(row)
+            scores[name][kind].append(row)
             line.append("%.3f/%.3f/%.2f" % row)
         print(f"{scene:30s}", "  ".join(line), flush=True)
-    print("| variant | effect IoU | association | PSNR |\n|---|---|---|---|")
-    for name, rows in scores.items():
-        print("| %s | %.3f | %.3f | %.2f dB |" % (name, *np.mean(rows, 0)))
+    for kind in ("dev", "synthetic"):
+        if scores["none"][kind]:
+            print(f"\n{kind}:\n| variant | effect IoU | association | PSNR |\n|---|---|---|---|")
+            for name, rows in scores.items():
+                print("| %s | %.3f | %.3f | %.2f dB |" % (name, *np.nanmean(rows[kind], 0)))
 
 
 def clip(result, clip_folder, every=6):

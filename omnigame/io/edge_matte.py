@@ -18,12 +18,15 @@ the layers still composite to the input. a0 = `prior` (0.25) on the pixels touch
 0 beyond: the mask is the object cut at 50% coverage, and where a straight edge crosses a
 pixel row, the pixel just outside the cut is covered uniformly between 0 and 50%, 25% on
 average. The prior is needed because F is a poor guess of the rim's true colour (on the
-development benchmark the two differ by 0.3 in RGB, median), so projecting on F - B is noisy
-unless the contrast is strong; w = 0.3 is about that uncertainty squared over three channels.
-Where the mask is loose, the band is background: I = B, so the colour solved for is B and
-the layer shows nothing new (the mask's own edge already holds that background).
-The matte replaces the layer's alpha and colour only where it explains the frame at least as
-well as the layer already does (a shadow at the feet stays the shadow's), and nowhere near
+development benchmark the two are 0.3 apart in RGB, median), so projecting on F - B is noisy
+unless the contrast is strong. Its weight follows from that: with a0 = 0.25 and the
+coverage's spread (uniform on [0, 0.5], variance 0.021), an error of variance s^2 per channel
+in F gives the projection a variance a^2 s^2 / |F - B|^2, so the two weigh equally at
+|F - B|^2 = a0^2 s^2 / 0.021 = 3 s^2; s^2 = 0.3^2 / 3 gives w = 0.09, rounded to 0.1.
+Where the mask is loose, the band is background: I = B up to noise, so the colour solved for
+is B and the layer shows nothing new (the mask's own edge already holds that background).
+The matte replaces the layer's alpha and colour only where it explains the frame better than
+the layer already does (a shadow at the feet stays the shadow's), and nowhere near
 another object's mask, whose edge is its own.
 
 The pixels on the mask's own edge are a mix too, so F from them overstates alpha on an
@@ -31,7 +34,7 @@ idealised ramp (the tests use `inset=2` there); on footage they explain the rim 
 the prior: |frame - composite| where it acts 0.083 -> 0.049 with `inset=0`, 0.051 / 0.052
 with 1 / 2 on boys-beach). Development benchmark, on the same layers
 (`experiments/edge_matte/`): association 0.676 without the matte, 0.744 with the prior off
-(`prior_weight=0`), 0.773 with it; effect IoU 0.886 / 0.910 / 0.922; PSNR 46.5 / 48.4 / 49.3 dB.
+(`prior_weight=0`), 0.768 with it; effect IoU 0.886 / 0.910 / 0.920; PSNR 46.5 / 48.4 / 49.0 dB.
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ from .alpha_fit import _behind_each
 
 def matte_edges(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tensor,
                 order: torch.Tensor, masks: np.ndarray, width: float = 2.0,
-                inset: int = 0, prior: float = 0.25, prior_weight: float = 0.3) -> torch.Tensor:
+                inset: int = 0, prior: float = 0.25, prior_weight: float = 0.1) -> torch.Tensor:
     """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
     front; masks (L, n, H, W) bool -> rgba with each object's rim matted in a band `width`
     pixels outside its mask (module docstring). prior: the expected alpha of the pixels that
@@ -55,36 +58,42 @@ def matte_edges(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tens
         behind, _ = _behind_each(out[:, t], background[t], order[t])
         for k in range(L):
             if masks[k, t].any():
-                _matte_rim(out[k, t], frames[t], behind[k], masks[:, t], k, width, inset,
-                           prior, prior_weight)
+                rim = _Rim(frames[t], behind[k], masks[:, t], k, width, inset)
+                rim.matte(out[k, t], prior, prior_weight)
     return out
 
 
-def _matte_rim(layer: torch.Tensor, frame: torch.Tensor, behind: torch.Tensor,
-               masks: np.ndarray, k: int, width: float, inset: int,
-               prior: float, prior_weight: float) -> None:
-    """In place on layer (4, H, W) of object k: the matted rim. frame, behind (3, H, W);
-    masks (L, H, W) bool, every object's mask in this frame."""
-    distance = ndimage.distance_transform_edt(~masks[k])
-    core = ndimage.binary_erosion(masks[k], iterations=inset) if inset else masks[k]
-    _, (iy, ix) = ndimage.distance_transform_edt(~(core if core.any() else masks[k]),
-                                                return_indices=True)
-    others = np.delete(masks, k, axis=0).any(0)
-    near_other = ndimage.binary_dilation(others, iterations=int(np.ceil(width)))
-    band = torch.from_numpy((distance > 0) & (distance <= width) & ~near_other)[None]
-    touching = torch.from_numpy(distance < 1.5)[None].to(frame.dtype)  # 8-neighbours of the mask
-    inside = frame[:, torch.from_numpy(iy), torch.from_numpy(ix)]  # the colour nearest inside
-    gap = inside - behind
-    # least squares on I = a F + (1 - a) B, pulled towards `prior` on the touching ring
-    alpha = (((frame - behind) * gap).sum(0, keepdim=True) + prior_weight * prior * touching)
-    alpha = (alpha / ((gap ** 2).sum(0, keepdim=True) + prior_weight).clamp_min(1e-8)).clamp(0, 1)
-    # the colour that, at this alpha, gives the frame back (F where alpha is too small to say)
-    colour = (behind + (frame - behind) / alpha.clamp_min(1e-3)).clamp(0, 1)
-    colour = torch.where(alpha > 0.02, colour, inside)
-    matted = alpha * colour + (1 - alpha) * behind
-    current = layer[3:] * layer[:3] + (1 - layer[3:]) * behind
-    better = ((frame - matted).abs().sum(0, keepdim=True)
-              <= (frame - current).abs().sum(0, keepdim=True))
-    take = band & better
-    layer[3:] = torch.where(take, alpha, layer[3:])
-    layer[:3] = torch.where(take, colour, layer[:3])
+class _Rim:
+    """Object k's band outside its mask in one frame: frame (3, H, W), what is behind its
+    layer (3, H, W), masks (L, H, W) bool of every object in this frame."""
+
+    def __init__(self, frame, behind, masks: np.ndarray, k: int, width: float, inset: int):
+        distance = ndimage.distance_transform_edt(~masks[k])
+        core = ndimage.binary_erosion(masks[k], iterations=inset) if inset else masks[k]
+        _, (iy, ix) = ndimage.distance_transform_edt(~(core if core.any() else masks[k]),
+                                                    return_indices=True)
+        others = np.delete(masks, k, axis=0).any(0)
+        near_other = ndimage.binary_dilation(others, iterations=int(np.ceil(width)))
+        self.band = torch.from_numpy((distance > 0) & (distance <= width) & ~near_other)[None]
+        # 8-neighbours of the mask: where the prior applies
+        self.touching = torch.from_numpy(distance < 1.5)[None].to(frame.dtype)
+        self.frame, self.behind = frame, behind
+        self.inside = frame[:, torch.from_numpy(iy), torch.from_numpy(ix)]  # F: nearest inside
+        self.gap, self.offset = self.inside - behind, frame - behind
+
+    def matte(self, layer: torch.Tensor, prior: float, weight: float) -> None:
+        """In place on the object's layer (4, H, W)."""
+        # least squares on I = a F + (1 - a) B, pulled towards `prior` on the touching ring
+        alpha = (self.offset * self.gap).sum(0, keepdim=True) + weight * prior * self.touching
+        alpha = (alpha / ((self.gap ** 2).sum(0, keepdim=True) + weight).clamp_min(1e-8))
+        alpha = alpha.clamp(0, 1)
+        # the colour that, at this alpha, gives the frame back (F where alpha is too small)
+        colour = (self.behind + self.offset / alpha.clamp_min(1e-3)).clamp(0, 1)
+        colour = torch.where(alpha > 0.02, colour, self.inside)
+        matted = alpha * colour + (1 - alpha) * self.behind
+        current = layer[3:] * layer[:3] + (1 - layer[3:]) * self.behind
+        better = ((self.frame - matted).abs().sum(0, keepdim=True)
+                  < (self.frame - current).abs().sum(0, keepdim=True))
+        take = self.band & better
+        layer[3:] = torch.where(take, alpha, layer[3:])
+        layer[:3] = torch.where(take, colour, layer[:3])
