@@ -146,9 +146,10 @@ class DecomposeConfig:
     # Effect alpha fitted to the input frame near where a layer already has an effect
     # (omnigame.io.alpha_fit): the model's effects come out at its size, blurred by upsampling.
     fit_alpha: bool = True
-    # The darkening of the frame that no layer explains, where it touches an object or its
-    # effect, taken into that object's layer as a shadow (omnigame.io.shadow_grow): a long
-    # shadow far from its object's mask that the model left out.
+    # The change of the frame that no layer explains, where it touches an object or its
+    # effect, taken into that object's layer (omnigame.io.shadow_grow): a darkening anywhere
+    # (a long shadow the model left out), any other change (a reflection, dust) where the
+    # background is usually still and within the object's height of it.
     grow_shadow: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
     # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).

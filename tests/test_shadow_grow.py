@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from omnigame.io.shadow_grow import grow_shadows
+from omnigame.io.shadow_grow import grow_shadows, still_noise
 
 H, W = 32, 64
 
@@ -114,3 +114,67 @@ def test_grow_keeps_dtype_and_range(dtype):
     out = _grow(rgba.to(dtype), frame.to(dtype), bg.to(dtype), masks)
     assert out.dtype == dtype and out.shape == rgba.shape
     assert out.min() >= 0 and out.max() <= 1
+
+
+def _reflection_scene(waves: bool):
+    """Over 8 frames, a pale reflection (30% of the way to white) below the object in frame 0 only; with `waves`,
+    the same pixels also differ from the plate in every other frame (a moving sea)."""
+    rgba, _, bg, masks, _ = _scene()
+    n = 8
+    frames = bg.repeat(n, 1, 1, 1)
+    spot = torch.zeros(H, W, dtype=torch.bool)
+    spot[20:26, 10:14] = True  # just below the object's feet (rows 8-19)
+    frames[0] = torch.where(spot, bg[0] + 0.3 * (1 - bg[0]), bg[0])
+    if waves:
+        g = torch.Generator().manual_seed(2)
+        sea = 0.3 * (1 - bg[0]) * torch.rand(n - 1, 3, H, W, generator=g)
+        frames[1:] = torch.where(spot, bg[0] + sea, bg[0])
+    inside = torch.from_numpy(masks[0, 0])
+    frames = torch.where(inside, torch.full_like(frames, 0.2), frames)
+    all_masks = np.repeat(masks, n, axis=1)
+    u8 = lambda x: (x.permute(0, 2, 3, 1).clamp(0, 1) * 255).round().byte().numpy()
+    still = still_noise(u8(frames), u8(bg.repeat(n, 1, 1, 1)), all_masks)
+    return rgba, frames[:1], bg, masks, spot, still
+
+
+@pytest.mark.parametrize("waves", [False, True])
+def test_grow_takes_any_change_only_where_the_background_is_still(waves):
+    rgba, frame, bg, masks, spot, still = _reflection_scene(waves)
+    out = _grow(rgba, frame, bg, masks, still=still)
+    if waves:  # the sea changes there in most frames: not an effect to trust
+        assert out[0, 0, 3][spot].max() == 0
+    else:
+        assert out[0, 0, 3][spot].min() > 0.2
+        assert (_composite(out, bg) - frame[0])[:, spot].abs().max() < 0.01
+    assert torch.equal(_grow(rgba, frame, bg, masks), rgba)  # without `still`: shadows only
+
+
+def test_still_noise_is_high_where_the_background_keeps_changing():
+    *_, spot, calm = _reflection_scene(waves=False)
+    *_, spot, rough = _reflection_scene(waves=True)
+    assert calm.max() == 0  # one frame of eight differs: the median ignores it
+    assert rough[spot.numpy()].mean() > 0.05 and rough[~spot.numpy()].max() == 0
+
+
+def test_grow_takes_other_changes_only_within_the_objects_height():
+    """A brightening that reaches farther from the object than its height (12 rows) is not
+    a reflection of it: only the part within that distance is taken."""
+    rgba, _, bg, masks, _ = _scene()
+    frame = bg.clone()
+    far = torch.zeros(H, W, dtype=torch.bool)
+    far[18:20, 14:50] = True  # from the object's side (x 10-13) to 36 px away
+    frame = torch.where(far, bg + 0.3 * (1 - bg), bg)
+    frame = torch.where(torch.from_numpy(masks[0, 0]), torch.full_like(frame, 0.2), frame)
+    out = _grow(rgba, frame, bg, masks, still=np.zeros((H, W), np.float32))
+    assert out[0, 0, 3, 18:20, 14:24].min() > 0.2
+    assert out[0, 0, 3, 18:20, 30:50].max() == 0
+
+
+@pytest.mark.parametrize("depth, taken", [(0.03, False), (0.3, True)])
+def test_grow_takes_a_shadow_over_a_changing_background_only_when_clear(depth, taken):
+    """Where the sea keeps changing, a darkening is trusted as a shadow only above
+    `min_residual` (0.04): 0.03 darker could be a wave."""
+    rgba, frame, bg, masks, spot, still = _reflection_scene(waves=True)
+    frame = torch.where(spot, bg[0] - depth * bg[0] / bg[0].mean(0), frame)
+    out = _grow(rgba, frame, bg, masks, still=still)
+    assert (out[0, 0, 3][spot].min() > 0.02) == taken

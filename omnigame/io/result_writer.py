@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from ..data.prepare import resize_masks
 from .alpha_fit import fit_effect_alpha
 from .edge_matte import matte_edges
-from .shadow_grow import grow_shadows
+from .shadow_grow import grow_shadows, still_noise
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
 from .layers import Layers
@@ -129,9 +129,10 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     upsampling (a static camera). seen_masks (L, N, h, w) bool: the masks the model saw
     (default: the video's masks resized to h, w). sharpen: mask-guided alpha (sharpen_alpha);
     detail: detail transfer (transfer_detail); fit_alpha: effect alpha fitted to the frame
-    (fit_effect_alpha); grow_shadow: the darkening no layer explains, given to the layer it
-    touches (grow_shadows); edge_matte: each object's rim outside its mask matted
-    (matte_edges). Works `chunk` frames at a time straight into the
+    (fit_effect_alpha); grow_shadow: the change no layer explains (a darkening; any change
+    where the background is usually still), given to the layer it touches (grow_shadows);
+    edge_matte: each object's rim outside its mask matted (matte_edges). Works `chunk` frames
+    at a time straight into the
     uint8 result, so no float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape
@@ -143,6 +144,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     resized = tuple(rgba_small.shape[-2:]) != (H, W)
     # the blur bilinear upsampling leaves around an effect is about one model pixel wide
     reach = int(np.ceil(1.5 * max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
+    # where the background is usually still, over the whole video (grow_shadows' guard)
+    still = still_noise(video.frames, bg, video.masks) if grow_shadow else None
     chw = lambda a, cut: torch.from_numpy(np.ascontiguousarray(a[cut])).permute(0, 3, 1, 2).float() / 255
     for s in range(0, N, chunk):
         part = range(s, min(N, s + chunk))
@@ -159,7 +162,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         if fit_alpha:
             rgba = fit_effect_alpha(rgba, frames, plate, order, video.masks[:, cut], reach)
         if grow_shadow:
-            rgba = grow_shadows(rgba, frames, plate, order, video.masks[:, cut])
+            rgba = grow_shadows(rgba, frames, plate, order, video.masks[:, cut], still=still)
         if edge_matte:
             rgba = matte_edges(rgba, frames, plate, order, video.masks[:, cut])
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))

@@ -1,25 +1,32 @@
-"""Shadows the network missed: the unexplained darkening of the frame, given to the layer it touches.
+"""Effects the network missed: the change no layer explains, given to the layer it touches.
 
-After test-time training part of a shadow can be in no layer: a long shadow far from its
-object's mask, or the part the model's blurred alpha does not reach. The frame is then darker
-than the composite there, and nowhere else on a clean background (on the development
-benchmark, 55% of the missed effect pixels differ by more than 0.04 of full scale, against
-under 2% of the pixels no effect touches).
+After test-time training part of an effect can be in no layer: a long shadow far from its
+object's mask, the part the model's blurred alpha does not reach, a thin or faint shadow, a
+reflection or dust the 16x-downsampled model never resolved. The frame then differs from the
+composite there, and nowhere else on a clean background (on the development benchmark, 55% of
+the missed effect pixels differ by more than 0.04 of full scale, against under 2% of the pixels
+no effect touches).
 
 Per frame, outside every object's mask:
-  1. the pixels where |frame - composite| is above both `min_residual` and `noise_factor`
-     times the frame's own noise level (a robust estimate over all pixels outside the masks,
-     so that compression noise or a moving sea on real footage raise the bar);
+  1. the pixels where |frame - composite| is above both a floor and `noise_factor` times the
+     frame's own noise level (a robust estimate over all pixels outside the masks, so that
+     compression noise or a moving sea on real footage raise the bar);
   2. such a pixel joins a layer only if it lies in one 8-connected patch with that layer's
      object mask or its effect (alpha > `level`); where a patch touches several layers, each
      pixel goes to the nearest;
-  3. there, the layer takes the least alpha, and its colour, that explain the difference,
-     but only where the frame is what lies behind the layer made darker, its colour kept
-     (cosine between the change and -behind above `shade`): a shadow. Foam, glare or a
-     wave's colour change on real footage are not shadows and stay with the background.
+  3. there, the layer takes the least alpha, and its colour, that explain the difference, if
+     the change is a shadow: what lies behind the layer made darker, its colour kept (cosine
+     between the change and -behind above `shade`) and above `min_residual`. Any other change
+     (a reflection, dust, a faint shadow down to `still_residual`) is taken only where the
+     background is usually still (`still`: how much the frame differs from the plate at that
+     pixel in most frames; the change must be `still_factor` times that) and within the
+     object's own height of its mask. Foam, glare or waves on real footage change the same
+     pixels in most frames, so they stay with the background.
 Pixels a layer already holds (alpha > `level`) are left to `fit_effect_alpha`.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import torch
@@ -28,26 +35,60 @@ from scipy import ndimage
 from .alpha_fit import _behind_each
 
 
+def still_noise(frames: np.ndarray, background: np.ndarray, masks: np.ndarray,
+                max_frames: int = 32) -> np.ndarray:
+    """frames, background (N, H, W, 3) uint8; masks (L, N, H, W) bool -> (H, W) float32: per
+    pixel, a robust sigma (1.4826 x the median over up to `max_frames` spread frames, objects
+    left out) of max-channel |frame - background| in [0, 1]. Low where the background is still
+    (sand, a wall), high where it keeps changing (waves, foliage). With a moving camera the
+    frames' pixels are compared as they are, not along the camera's motion: a region that
+    keeps changing in the frame is still found."""
+    N = frames.shape[0]
+    pick = np.unique(np.linspace(0, N - 1, min(N, max_frames)).round().astype(int))
+    diff = np.abs(frames[pick].astype(np.int16) - background[pick]).max(-1).astype(np.float32)
+    diff[masks[:, pick].any(0)] = np.nan  # what an object covers says nothing of the plate
+    with warnings.catch_warnings():  # a pixel covered in every frame: nan, said below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        typical = np.nanmedian(diff, axis=0)
+    return (1.4826 / 255 * np.nan_to_num(typical, nan=0.0)).astype(np.float32)
+
+
 def grow_shadows(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tensor,
                  order: torch.Tensor, masks: np.ndarray, level: float = 0.1,
                  min_residual: float = 0.04, noise_factor: float = 4.0,
-                 shade: float = 0.97) -> torch.Tensor:
+                 shade: float = 0.97, still: np.ndarray = None,
+                 still_residual: float = 0.02, still_factor: float = 4.0) -> torch.Tensor:
     """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
-    front; masks (L, n, H, W) bool -> rgba whose layers also hold the unexplained shadow that
-    touches them (module docstring)."""
+    front; masks (L, n, H, W) bool -> rgba whose layers also hold the unexplained effect that
+    touches them (module docstring). still (H, W): `still_noise` of the whole video; without
+    it only shadows are taken."""
     out = rgba.clone()
+    floor = min_residual if still is None else min(min_residual, still_residual)
+    still = None if still is None else torch.from_numpy(still).to(rgba.dtype)[None]
     for t in range(rgba.shape[1]):
         behind, recon = _behind_each(out[:, t], background[t], order[t])
         residual = frames[t] - recon
-        owner = _owners(residual, out[:, t, 3].numpy(), masks[:, t], level, min_residual,
-                        noise_factor)
+        owner = _owners(residual, out[:, t, 3].numpy(), masks[:, t], level, floor, noise_factor)
+        stands_out = (residual.abs().amax(0, keepdim=True) > still_factor * still
+                      if still is not None else torch.zeros_like(residual[:1], dtype=torch.bool))
         shows = rgba.new_ones(1, *rgba.shape[-2:])  # what the layers in front let through
         for obj in order[t].flip(0).tolist():  # front to back
             take = torch.from_numpy(owner == obj)[None] & (shows > 0.5)
             if take.any():
-                _take_shadow(out[obj, t], behind[obj], residual, shows, take, shade)
+                other = stands_out & torch.from_numpy(_within_height(masks[obj, t]))[None]
+                _take_change(out[obj, t], behind[obj], residual, shows, take, shade,
+                             min_residual, other)
             shows = shows * (1 - out[obj, t, 3:])
     return out
+
+
+def _within_height(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool mask -> (H, W) bool: pixels no farther from it than its height, where a
+    reflection or dust can be (a shadow may reach farther)."""
+    rows = np.flatnonzero(mask.any(1))
+    if rows.size == 0:
+        return np.zeros_like(mask)
+    return ndimage.distance_transform_edt(~mask) <= rows[-1] - rows[0] + 1
 
 
 def _owners(residual: torch.Tensor, alpha: np.ndarray, masks: np.ndarray, level: float,
@@ -78,19 +119,21 @@ def _owners(residual: torch.Tensor, alpha: np.ndarray, masks: np.ndarray, level:
     return owner
 
 
-def _take_shadow(layer: torch.Tensor, behind: torch.Tensor, residual: torch.Tensor,
-                 shows: torch.Tensor, take: torch.Tensor, shade: float) -> None:
-    """In place on layer (4, H, W), where take (1, H, W) and the change is a darkening: the
-    least alpha, and its colour, that make the layer over `behind` (3, H, W) match the frame;
-    residual (3, H, W) moves with it."""
+def _take_change(layer: torch.Tensor, behind: torch.Tensor, residual: torch.Tensor,
+                 shows: torch.Tensor, take: torch.Tensor, shade: float, min_residual: float,
+                 other: torch.Tensor) -> None:
+    """In place on layer (4, H, W), where take (1, H, W) and the change is a shadow (a darkening
+    above min_residual) or `other` allows any change: the least alpha, and its colour, that make
+    the layer over `behind` (3, H, W) match the frame; residual (3, H, W) moves with it."""
     alpha, colour = layer[3:], layer[:3]
     # what the layer must add over what is behind it, seen through the layers in front
     need = residual / shows.clamp_min(1e-3) + alpha * (colour - behind)
     norms = need.norm(dim=0, keepdim=True) * behind.norm(dim=0, keepdim=True)
     darker = -(need * behind).sum(0, keepdim=True) / norms.clamp_min(1e-6) > shade
+    shadow = darker & (residual.abs().amax(0, keepdim=True) > min_residual)
     room = torch.where(need > 0, 1 - behind, behind).clamp_min(1e-3)
     new_alpha = (need.abs() / room).amax(0, keepdim=True).clamp(max=1)
-    take = take & darker & (new_alpha > 0.02)
+    take = take & (shadow | other) & (new_alpha > 0.02)
     new_colour = (behind + need / new_alpha.clamp_min(1e-3)).clamp(0, 1)
     before = alpha * colour + (1 - alpha) * behind
     after = new_alpha * new_colour + (1 - new_alpha) * behind
