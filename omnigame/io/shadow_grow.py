@@ -26,8 +26,6 @@ Pixels a layer already holds (alpha > `level`) are left to `fit_effect_alpha`.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
 from scipy import ndimage
@@ -45,11 +43,10 @@ def still_noise(frames: np.ndarray, background: np.ndarray, masks: np.ndarray,
     keeps changing in the frame is still found."""
     N = frames.shape[0]
     pick = np.unique(np.linspace(0, N - 1, min(N, max_frames)).round().astype(int))
-    diff = np.abs(frames[pick].astype(np.int16) - background[pick]).max(-1).astype(np.float32)
-    diff[masks[:, pick].any(0)] = np.nan  # what an object covers says nothing of the plate
-    with warnings.catch_warnings():  # a pixel covered in every frame: nan, said below
-        warnings.simplefilter("ignore", RuntimeWarning)
-        typical = np.nanmedian(diff, axis=0)
+    diff = torch.from_numpy(np.abs(frames[pick].astype(np.int16) - background[pick]).max(-1))
+    diff = diff.float().masked_fill(torch.from_numpy(masks[:, pick].any(0)), float("nan"))
+    # torch's nanmedian: 4x numpy's; a pixel covered in every frame comes out nan, taken as 0
+    typical = diff.nanmedian(dim=0).values.numpy()
     return (1.4826 / 255 * np.nan_to_num(typical, nan=0.0)).astype(np.float32)
 
 
