@@ -26,6 +26,8 @@ Pixels a layer already holds (alpha > `level`) are left to `fit_effect_alpha`.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import torch
 from scipy import ndimage
@@ -41,10 +43,12 @@ def still_noise(frames: np.ndarray, background: np.ndarray, masks: np.ndarray,
     (sand, a wall), high where it keeps changing (waves, foliage). With a moving camera the
     frames' pixels are compared as they are, not along the camera's motion: a region that
     keeps changing in the frame is still found."""
-    N = frames.shape[0]
+    N, H, W, _ = frames.shape
     pick = np.unique(np.linspace(0, N - 1, min(N, max_frames)).round().astype(int))
-    diff = torch.from_numpy(np.abs(frames[pick].astype(np.int16) - background[pick]).max(-1))
-    diff = diff.float().masked_fill(torch.from_numpy(masks[:, pick].any(0)), float("nan"))
+    diff = torch.empty(len(pick), H, W)  # one frame at a time: no int16 copy of the video
+    for i, f in enumerate(pick):
+        diff[i] = torch.from_numpy(np.abs(frames[f].astype(np.int16) - background[f]).max(-1))
+    diff.masked_fill_(torch.from_numpy(masks[:, pick].any(0)), float("nan"))
     # torch's nanmedian: 4x numpy's; a pixel covered in every frame comes out nan, taken as 0
     typical = diff.nanmedian(dim=0).values.numpy()
     return (1.4826 / 255 * np.nan_to_num(typical, nan=0.0)).astype(np.float32)
@@ -53,7 +57,7 @@ def still_noise(frames: np.ndarray, background: np.ndarray, masks: np.ndarray,
 def grow_shadows(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tensor,
                  order: torch.Tensor, masks: np.ndarray, level: float = 0.1,
                  min_residual: float = 0.04, noise_factor: float = 4.0,
-                 shade: float = 0.97, still: np.ndarray = None,
+                 shade: float = 0.97, still: Optional[np.ndarray] = None,
                  still_residual: float = 0.02, still_factor: float = 4.0) -> torch.Tensor:
     """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
     front; masks (L, n, H, W) bool -> rgba whose layers also hold the unexplained effect that
