@@ -117,8 +117,9 @@ def test_grow_keeps_dtype_and_range(dtype):
 
 
 def _reflection_scene(waves: bool):
-    """Over 8 frames, a pale reflection (30% of the way to white) below the object in frame 0 only; with `waves`,
-    the same pixels also differ from the plate in every other frame (a moving sea)."""
+    """Over 8 frames, a pale reflection (30% of the way to white) below the object in frame 0
+    only; with `waves`, the same pixels also differ from the plate in every other frame (a
+    moving sea)."""
     rgba, _, bg, masks, _ = _scene()
     n = 8
     frames = bg.repeat(n, 1, 1, 1)
