@@ -57,3 +57,14 @@ def test_faint_and_missing_effect_split_into_weak_and_none():
     ours[0, 0, 7:9, 6:9] = 0.0
     shares = dict(zip(association.PARTS, association.losses(ours, true, masks, order, 0)))
     assert shares["weak"] == 0 and shares["none"] + shares["rim"] == pytest.approx(0.5)
+
+
+def test_ownership_oracle_hands_the_effect_back():
+    true, masks, order = scene()
+    ours = masks.astype(float)
+    ours[1, 0, 7:9, 6:9] = 0.5  # object 1's layer holds object 0's effect
+    owned = association.owned_by_truth(ours, true, masks)
+    assert (owned[1, 0, 7:9, 6:9] == 0).all() and (owned[0, 0, 7:9, 6:9] == 0.5).all()
+    assert (owned[:, :, masks.any(0)[0]] == ours[:, :, masks.any(0)[0]]).all()  # masks untouched
+    score = association_accuracy(owned, true, masks)["per_object"][0]
+    assert score == pytest.approx(0.5)  # the visible half; the hidden half stays missing

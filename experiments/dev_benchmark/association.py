@@ -14,7 +14,10 @@ term with the others):
   other   our layer has none there, another layer has (>= 0.05);
   claimed the alpha other layers hold there beyond their own truth (the metric's denominator).
 Also the mean alpha of our layer and of the truth where the truth is above 0.1 (outside every
-mask), which shows whether an effect is taken too faint or too strong.
+mask), which shows whether an effect is taken too faint or too strong, and (last column) the
+scene's association had each pixel outside the masks where some object has a true effect
+been handed to that object at the largest alpha any layer has there: what perfect ownership
+alone would give (an oracle: it reads the truth).
 """
 from __future__ import annotations
 
@@ -65,6 +68,15 @@ def losses(ours: np.ndarray, true: np.ndarray, masks: np.ndarray, order: np.ndar
     return np.array(shares) / mass
 
 
+def owned_by_truth(ours: np.ndarray, true: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """(L, N, H, W) alphas -> ours with every pixel outside the masks where the truth has an
+    effect (> 0.02) given wholly to its true owner, at the largest alpha any layer has there."""
+    owner, has = true.argmax(0), (true.max(0) > 0.02) & ~masks.any(0)
+    most = ours.max(0)
+    return np.stack([np.where(has, np.where(owner == k, most, 0.0), ours[k])
+                     for k in range(len(ours))])
+
+
 def run_rows(run: str, synthetic: bool):
     """One row per object with an effect: scene, object, score, shares, mean alpha ours/true."""
     paths = sorted(glob.glob(f"{run}/layers/dev__*.npz"))
@@ -75,13 +87,16 @@ def run_rows(run: str, synthetic: bool):
         ours = np.load(path)["rgba"][..., 3] / 255.0
         true = gt.layers[..., 3] / 255.0
         scores = association_accuracy(ours, true, video.masks)["per_object"]
+        oracle = association_accuracy(owned_by_truth(ours, true, video.masks), true,
+                                      video.masks)["mean"]
         outside = ~video.masks.any(0)
         for k, score in enumerate(scores):
             shares = losses(ours, true, video.masks, video.order, k)
             if shares is None:
                 continue
             strong = (true[k] > 0.1) & outside
-            yield scene, k, score, shares, ours[k][strong].mean(), true[k][strong].mean()
+            yield (scene, k, score, shares, ours[k][strong].mean(), true[k][strong].mean(),
+                   oracle)
 
 
 def main() -> None:
@@ -91,14 +106,15 @@ def main() -> None:
     args = p.parse_args()
     for run in args.runs:
         print(f"\n{run}\n\n| scene | object | association | " + " | ".join(PARTS)
-              + " | alpha ours / true |\n|---|---|---|" + "---|" * (len(PARTS) + 1))
+              + " | alpha ours / true | scene, ownership oracle |\n|---|---|---|"
+              + "---|" * (len(PARTS) + 2))
         rows = list(run_rows(run, args.synthetic))
-        for scene, k, score, shares, a_ours, a_true in rows:
+        for scene, k, score, shares, a_ours, a_true, oracle in rows:
             print(f"| {scene} | {k} | {score:.3f} | " + " | ".join(f"{s:.3f}" for s in shares)
-                  + f" | {a_ours:.2f} / {a_true:.2f} |")
+                  + f" | {a_ours:.2f} / {a_true:.2f} | {oracle:.3f} |")
         mean = np.mean([[r[2], *r[3], r[4], r[5]] for r in rows], axis=0)
         print("| mean | | " + " | ".join(f"{m:.3f}" for m in mean[:-2])
-              + f" | {mean[-2]:.2f} / {mean[-1]:.2f} |")
+              + f" | {mean[-2]:.2f} / {mean[-1]:.2f} | |")
 
 
 if __name__ == "__main__":
