@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -126,7 +128,17 @@ def synthetic_scenes(count: int, root: Path) -> list:
         s = SYNTH_SETTINGS
         cfg = SceneConfig(height=s["height"], width=s["width"], split=s["split"])
         print(f"generating {count} synthetic test scenes into {root}", flush=True)
-        generate_dataset(cfg, root, count, seed=s["seed"], workers=1, overwrite=True, sheet_scenes=0)
+        # into a private folder, then each scene moved in whole: shards started together
+        # each generate the same (deterministic) scenes, and the first to finish one wins
+        tmp = root.parent / f".{root.name}.{os.getpid()}"
+        generate_dataset(cfg, tmp, count, seed=s["seed"], workers=1, overwrite=True, sheet_scenes=0)
+        root.mkdir(parents=True, exist_ok=True)
+        for item in sorted(tmp.iterdir()):
+            try:
+                item.rename(root / item.name)
+            except OSError:  # another shard moved it in first
+                pass
+        shutil.rmtree(tmp)
         have = sorted(d for d in root.iterdir() if (d / "gt").is_dir())
     return have[:count]
 
