@@ -73,3 +73,36 @@ def test_true_layers_score_one_and_beat_the_floor(scene_dir):
     floor = floor_metrics(video, gt)["iou"]
     assert truth == [1.0, 1.0]
     assert all(f < 0.8 for f in floor)
+
+
+@pytest.fixture(scope="module")
+def live_scene_dir(tmp_path_factory):
+    from build import LIVE_BEACH
+    spec = SceneSpec("test_live", Backdrop(**LIVE_BEACH), [ObjectSpec("boy_a", "long_shadow")])
+    scene = make_scene(spec, seed=3, n=6)
+    folder = write_scene(scene, tmp_path_factory.mktemp("devlive") / "scene")
+    (folder / "gt" / "background").mkdir()
+    from omnigame.io.files import write_png
+    for t, frame in enumerate(scene.stable.background):
+        write_png(folder / "gt" / "background" / f"{t:05d}.png", frame)
+    return folder
+
+
+def test_live_backdrop_moves_and_its_truth_is_per_frame(live_scene_dir):
+    # live footage behind the objects: the true background differs from frame to frame, the
+    # ground truth holds it per frame, and the true layers over it give the frames back and
+    # score 1 (over a single plate they would not)
+    from omnigame.evaluation.metrics import effect_iou_objects
+    video, gt = read_input(live_scene_dir), load_ground_truth(str(live_scene_dir))
+    assert gt.background.shape == (6, 128, 224, 3)
+    unmasked = ~video.masks.any(0)
+    change = np.abs(gt.background[1:].astype(int) - gt.background[:-1].astype(int)).max(-1)
+    assert (change[unmasked[1:]] > 20).mean() > 0.01, "the waves should move"
+    recon = composite(gt.layers, video.order, gt.background)
+    assert np.abs(recon.astype(int) - video.frames.astype(int)).max() <= 2
+    assert effect_iou_objects(gt.layers, gt.background, gt.effect_masks)["per_object"] == [1.0]
+
+
+def test_live_box_over_the_clips_own_objects_is_refused():
+    with pytest.raises(ValueError, match="own objects"):
+        realclips.live_frames("boys-beach", (100, 250, 154, 270), (128, 224), False, 0, 6)

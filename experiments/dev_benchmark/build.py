@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compose import Backdrop, ObjectSpec, SceneSpec, effect_kind, render_scene  # noqa: E402
 from omnigame.evaluation.metrics import visible_footprint  # noqa: E402
-from omnigame.io.files import write_text  # noqa: E402
+from omnigame.io.files import write_png, write_text  # noqa: E402
 from omnigame.io.layers import over_checkerboard  # noqa: E402
 from omnigame.io.sheets import contact_sheet, outline, pick_frames  # noqa: E402
 from omnigame.synthetic import SceneConfig, write_scene  # noqa: E402
@@ -63,6 +63,32 @@ def scene_specs() -> list:
     ]
 
 
+# Live backdrops: the clips' own first 24 frames (moving waves, a little camera shake) in boxes
+# beside their objects (`realclips.live_frames` checks), where the still plates above have none
+# of that motion: what a user's footage has and a still plate hides.
+LIVE_BEACH = dict(clip=BB, box=(120, 0, 154, 270), ground=(78, 124), horizon=56,
+                  water=(24, 48), waterline=10, water_end=58, live=True)
+LIVE_SEA = dict(clip=BB, box=(60, 0, 154, 270), water=(50, 90), waterline=20, live=True)
+LIVE_KITE = dict(clip=KW, box=(170, 0, 100, 175), ground=(104, 124), horizon=96,
+                 water=(40, 80), waterline=0, water_end=100, live=True)
+
+
+def live_specs() -> list:
+    """Four scenes over live footage: a shadow, a reflection, both, two reflections."""
+    o = ObjectSpec
+    return [
+        SceneSpec("live_shadow_1_boy_on_beach", Backdrop(**LIVE_BEACH), [o("boy_a", "long_shadow")]),
+        SceneSpec("live_reflect_1_surfer_sea", Backdrop(**LIVE_SEA), [o("surfer", "reflection")]),
+        SceneSpec("live_both_2_beach", Backdrop(**LIVE_BEACH, flip=True),
+                  [o("surfer", "shadow"), o("boy_b", "reflection", (0.2, 0.3))]),
+        SceneSpec("live_reflect_2_kitesea", Backdrop(**LIVE_KITE),
+                  [o("boy_a", "reflection", (0.3, 0.45)), o("boy_b", "reflection", (0.3, 0.45))]),
+    ]
+
+
+SETS = {"still": scene_specs, "live": live_specs}
+
+
 def make_scene(spec: SceneSpec, seed: int, size=(128, 224), n: int = 24) -> Scene:
     """A omnigame.synthetic.Scene holding the composed arrays (static plate, no camera motion)."""
     r = render_scene(spec, seed, size, n)
@@ -92,16 +118,22 @@ def scene_sheet(path: Path, frames, masks, layers, count: int = 4) -> None:
 
 
 def build(out: Path, seed: int = 0, sheets: Path = HERE / "scenes", names=None,
-          frames: int = 24, size=(128, 224)) -> list:
-    """Write the benchmark scenes (all, or those named) under out; returns their folders."""
+          frames: int = 24, size=(128, 224), scene_set: str = "still") -> list:
+    """Write the benchmark scenes of one set (all, or those named) under out; returns their
+    folders. Sets: 'still' (the 12 scenes over still plates), 'live' (over live footage)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for i, spec in enumerate(scene_specs()):
+    offset = 0 if scene_set == "still" else 100  # the live set draws its own placements
+    for i, spec in enumerate(SETS[scene_set]()):
         if names and spec.name not in names:
             continue
         began = time.perf_counter()
-        scene = make_scene(spec, seed * 1000 + i, size, frames)
+        scene = make_scene(spec, seed * 1000 + offset + i, size, frames)
         folder = write_scene(scene, out / f"{i:02d}_{spec.name}", overwrite=True)
+        if spec.backdrop.live:  # the true background of every frame (load_ground_truth reads it)
+            (folder / "gt" / "background").mkdir()
+            for t, frame in enumerate(scene.stable.background):
+                write_png(folder / "gt" / "background" / f"{t:05d}.png", frame)
         if sheets is not None:
             sheets.mkdir(parents=True, exist_ok=True)
             scene_sheet(sheets / f"{spec.name}.png", scene.frames, scene.masks, scene.layers)
@@ -117,9 +149,13 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", nargs="*", help="scene names to (re)build")
     p.add_argument("--no-sheets", action="store_true")
+    p.add_argument("--set", default="still", choices=sorted(SETS),
+                   help="still: the 12 scenes over still plates; live: 4 over live footage "
+                        "(build into their own --out, e.g. /work/data/dev_live)")
     args = p.parse_args()
     began = time.perf_counter()
-    build(Path(args.out), args.seed, None if args.no_sheets else HERE / "scenes", args.only)
+    build(Path(args.out), args.seed, None if args.no_sheets else HERE / "scenes", args.only,
+          scene_set=args.set)
     print(f"built in {time.perf_counter() - began:.0f} s")
 
 

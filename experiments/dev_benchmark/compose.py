@@ -15,7 +15,7 @@ from typing import List, Optional
 import numpy as np
 from scipy import ndimage
 
-from realclips import Sprite, clip_plate, crop_plate, cut_sprite
+from realclips import Sprite, clip_plate, crop_plate, cut_sprite, live_frames
 from omnigame.io.layers import composite_layers as composite
 from omnigame.synthetic.compositing import over, to_uint8, to_uint8_rgba
 from omnigame.synthetic.effects import cast_shadow, feet_rows, reflect
@@ -44,6 +44,11 @@ class Backdrop:
     water: Optional[tuple] = None
     waterline: float = 0.0
     water_end: Optional[float] = None
+    # live: the background is the clip's own frames start..start+n-1 inside box (waves move,
+    # the camera shakes a little), not its still plate; the box must hold none of the clip's
+    # objects in those frames
+    live: bool = False
+    start: int = 0
 
 
 @dataclass
@@ -125,14 +130,18 @@ def render_scene(spec: SceneSpec, seed: int, size=(128, 224), n: int = 24) -> di
     """All arrays of one scene (see write.py for how they become a omnigame.synthetic.Scene)."""
     rng = np.random.default_rng([seed, 7])
     bd = spec.backdrop
-    plate = crop_plate(clip_plate(bd.clip), bd.box, size, bd.flip)
+    if bd.live:
+        background = live_frames(bd.clip, bd.box, size, bd.flip, bd.start, n)
+        plate = np.median(background, 0).round().astype(np.uint8)  # the best still guess
+    else:
+        plate = crop_plate(clip_plate(bd.clip), bd.box, size, bd.flip)
+        background = np.repeat(plate[None], n, 0)
     layers, alphas, depth, params = [], [], [], []
     for obj in spec.objects:
         layer, alpha, feet_y, p = render_object(obj, bd, rng, size, n)
         layers.append(layer), alphas.append(alpha), depth.append(feet_y), params.append(p)
     layers_u8 = to_uint8_rgba(np.stack(layers))  # (L, n, H, W, 4)
     order = np.argsort(np.stack(depth, 1), axis=1, kind="stable").astype(np.int64)  # lower = nearer
-    background = np.repeat(plate[None], n, 0)
     frames = composite(layers_u8, order, background)
     alphas = np.stack(alphas)
     return {"frames": frames, "layers": layers_u8, "masks": alphas > 0.5, "order": order,

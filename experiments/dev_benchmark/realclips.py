@@ -55,6 +55,24 @@ def crop_plate(plate: np.ndarray, box, size, flip: bool) -> np.ndarray:
     return out[:, ::-1].copy() if flip else out
 
 
+def live_frames(clip: str, box, size, flip: bool, start: int, count: int,
+                root: str = str(REAL_ROOT)) -> np.ndarray:
+    """(count, H, W, 3) uint8: frames start..start+count-1 of a clip cut to box (y0, x0, h, w)
+    and resized like `crop_plate`: real footage as a background, waves and camera shake included.
+    Raises if any of the clip's own objects (masks grown by 4 pixels) enters the box."""
+    frames, masks = load_clip(clip, root)
+    y0, x0, h, w = box
+    span = slice(start, start + count)
+    if start + count > len(frames):
+        raise ValueError(f"{clip}: frames {start}..{start + count - 1} asked, {len(frames)} there")
+    near = ndimage.binary_dilation(masks[:, span].any(0), iterations=4,
+                                   structure=np.ones((1, 3, 3), bool))
+    if near[:, y0:y0 + h, x0:x0 + w].any():
+        raise ValueError(f"{clip}: box {box} holds the clip's own objects in frames "
+                         f"{start}..{start + count - 1}; choose a box beside them")
+    return np.stack([crop_plate(f, box, size, flip) for f in frames[span]])
+
+
 @dataclass
 class Sprite:
     """One object over `n` frames: premultiplied RGBA (n, 4, h, w) float32 in [0, 1] cut to the

@@ -40,7 +40,8 @@ class GroundTruth:
 
     layers:       (L, N, H, W, 4) true RGBA layers, object + effects (gt/layers/<obj>/<frame>.png).
     effect_masks: (L, N, H, W) true object+effect masks 0/255 (gt/effect_mask/...: where the true layer visibly changes the plate).
-    background:   (H, W, 3) true clean plate (gt/bg.png).
+    background:   (H, W, 3) true clean plate (gt/bg.png), or (N, H, W, 3) where the true background
+                  changes over the frames (live footage behind the objects: gt/background/<frame>.png).
     object_names: folder names of the objects, e.g. ["01", "02"], in layer order.
     """
 
@@ -87,7 +88,10 @@ def load_ground_truth(gt_dir: str) -> GroundTruth:
     found = _read_stack(os.path.join(root, "effect_mask"), _read_grey)
     if found is not None:
         gt.effect_masks, gt.object_names = found
-    if os.path.exists(os.path.join(root, "bg.png")):
+    frames = sorted(glob.glob(os.path.join(root, "background", "*.png")))
+    if frames:  # per frame: the background moves (waves), so no single plate is the truth
+        gt.background = np.stack([iio.imread(f)[..., :3] for f in frames])
+    elif os.path.exists(os.path.join(root, "bg.png")):
         gt.background = iio.imread(os.path.join(root, "bg.png"))[..., :3]
     logger.info("ground truth %s: layers %s, effect masks %s, background %s", root,
                 None if gt.layers is None else gt.layers.shape,
@@ -132,9 +136,10 @@ def warping_metrics(layers: Layers, video: Video, flow_method: str = "tvl1",
 
 
 def _effect_reference(gt: GroundTruth, layers: Layers) -> tuple:
-    """(masks (L, N, H, W) 0..255, their source, background (H, W, 3), its source)."""
+    """(masks (L, N, H, W) 0..255, their source, background (H, W, 3) or (N, H, W, 3), its source)."""
     if gt.background is not None:
-        background, bg_source = gt.background, "gt/bg.png"
+        background = gt.background
+        bg_source = "gt/background" if background.ndim == 4 else "gt/bg.png"
     else:
         logger.warning("effect IoU: no gt/bg.png; compositing over the decomposition's own background")
         background, bg_source = layers.background, "predicted background (no gt/bg.png)"
