@@ -20,6 +20,7 @@ from .camera.workspace import workspace
 from .data.background import video_background
 from .training.checkpoint import load_checkpoint, model_from_checkpoint
 from .data.clips import ClipDataset
+from .data.moving import with_sparsity_map
 from .config import DecomposeConfig, ModelConfig, TrainConfig, pretrain_defaults
 from .data.prepare import PreparedVideo, check_long_enough, model_size, prepare
 from .inference import infer_layers
@@ -174,6 +175,7 @@ def test_time_train(model: OmnigameModel, video: Union[Video, PreparedVideo],
     if isinstance(video, Video):
         video = prepare(video, video_background(video)[0], model.config.image_size)
     check_long_enough(video.num_frames, config.clip)
+    video = with_sparsity_map(video, config.loss.sparsity_where, config.loss.moving_level)
     objects, asked = video.masks.shape[0], config.batch_size
     config = object_batch(config, objects, area_scale)
     if config.batch_size != asked:

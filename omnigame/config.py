@@ -68,6 +68,14 @@ class LossConfig:
     """Weights of the self-supervised objective (seed section 2)."""
 
     sparsity_weight: float = 0.05  # lambda_r
+    # Where the sparsity term applies: 'everywhere' (the seed's; pretraining always), or
+    # 'moving' (ours, test-time training): weighted per pixel by how much the video's own
+    # background keeps changing there (waves, foliage, stabilisation error), min(1, change /
+    # moving_level), so it keeps layers off what the plate cannot explain while faint effects
+    # over a still background are not pulled below their true alpha (omnigame.data.moving).
+    # From random weights (init=scratch) use 'everywhere': nothing else keeps layers sparse.
+    sparsity_where: str = "moving"
+    moving_level: float = 0.03  # typical |frame - plate| (0-1, max channel) that counts fully
     sparsity_gamma: float = 1.0  # weight of the L1 part next to the smooth L0
     sparsity_sharpness: float = 5.0  # Phi_0(a) = 2 sigmoid(5a) - 1
     overlap_weight: float = 0.1  # reconstruction weight where two or more masks overlap
@@ -105,9 +113,11 @@ class TrainConfig:
 
 def pretrain_defaults() -> TrainConfig:
     """The seed's pretraining numbers: lr 1e-3, lambda_m = 1 decayed x0.1 at 1k and 2k steps
-    (and the seed's objective throughout: no effect warm-up; the shipped model had none)."""
+    (and the seed's objective throughout: no effect warm-up, the sparsity term on every pixel;
+    the shipped model was pretrained so)."""
     return TrainConfig(steps=3000, lr=1e-3, loss=LossConfig(mask=MaskScheduleConfig(
-        initial=1.0, at_steps=[1000, 2000], at_fractions=[]), effect_warmup=0.0))
+        initial=1.0, at_steps=[1000, 2000], at_fractions=[]), effect_warmup=0.0,
+        sparsity_where="everywhere"))
 
 
 @dataclass

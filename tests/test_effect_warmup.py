@@ -78,9 +78,11 @@ def test_a_short_warm_up_from_the_shipped_model_grows_the_shadow():
 def test_default_ttt_from_the_shipped_model_puts_the_shadow_in_the_layer():
     # the check: default settings, the shipped model, a shadow over a photograph
     assert _shadow_alpha(omnigame.DecomposeConfig().train.steps) >= 0.3
-    # without the warm-up (and without the fit to the frame, which sharpens what training put
-    # there, the grow, which takes what touches the object, or the rim's matte) the shadow
-    # stays out of the layer
+    # with the seed's objective (no warm-up, the sparsity term on every pixel) and without the
+    # fit to the frame, which sharpens what training put there, the grow, which takes what
+    # touches the object, or the rim's matte, the shadow stays out of the layer. (With the
+    # sparsity term only where the background moves, nowhere on this still photograph, the
+    # training alone takes it even without the warm-up: 0.56, 2026-11-23.)
     assert _shadow_alpha(omnigame.DecomposeConfig().train.steps, fit_alpha=False,
                          grow_shadow=False, edge_matte=False, **{
-        "train.loss.effect_warmup": 0.0}) < 0.1
+        "train.loss.effect_warmup": 0.0, "train.loss.sparsity_where": "everywhere"}) < 0.1

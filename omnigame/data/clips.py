@@ -65,6 +65,8 @@ class ClipDataset(torch.utils.data.Dataset):
         }
         if v.valid is not None:
             item["valid"] = _crop(v.valid[idx].float(), box, binary=True)
+        if v.sparsity_map is not None:
+            item["sparsity_map"] = _crop(v.sparsity_map, box)
         return item
 
 
@@ -91,8 +93,12 @@ def collate(items: List[dict]) -> Batch:
     if any("valid" in it for it in items):
         valid = torch.stack([it.get("valid", torch.ones_like(it["frames"][:, :1]))
                              for it in items])
+    maps = None
+    if any("sparsity_map" in it for it in items):  # a clip without one: the term everywhere
+        maps = torch.stack([it.get("sparsity_map", torch.ones_like(it["frames"][0, :1]))
+                            for it in items])
     return Batch(stack("frames"), masks, stack("background"), order, stack("visible"), valid,
-                 object_valid)
+                 object_valid, maps)
 
 
 def _pad(x: torch.Tensor, L: int) -> torch.Tensor:

@@ -22,7 +22,8 @@ class PreparedVideo:
     """A video at the model size, as tensors (uint8/bool to keep long videos small).
 
     frames (N, 3, H, W) uint8; masks (L, N, H, W) bool; background (1 or N, 3, H, W) uint8;
-    order (N, L) long; valid (N, 1, H, W) bool or None; object_valid (L,) bool.
+    order (N, L) long; valid (N, 1, H, W) bool or None; object_valid (L,) bool;
+    sparsity_map (1, H, W) float or None: where the sparsity term applies (omnigame.data.moving).
     """
 
     frames: torch.Tensor
@@ -31,6 +32,7 @@ class PreparedVideo:
     order: torch.Tensor
     valid: Optional[torch.Tensor]
     object_valid: torch.Tensor
+    sparsity_map: Optional[torch.Tensor] = None
 
     @property
     def num_frames(self) -> int:
@@ -43,7 +45,7 @@ class Batch:
 
     frames (B, T, 3, H, W); masks (B, L, T, H, W); background (B, T, 3, H, W);
     order (B, T, L) long; visible (B, T) bool; valid (B, T, 1, H, W) or None;
-    object_valid (B, L) bool.
+    object_valid (B, L) bool; sparsity_map (B, 1, H, W) or None.
     """
 
     frames: torch.Tensor
@@ -53,6 +55,7 @@ class Batch:
     visible: torch.Tensor
     valid: Optional[torch.Tensor]
     object_valid: torch.Tensor
+    sparsity_map: Optional[torch.Tensor] = None
 
     def to(self, device) -> "Batch":
         moved = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -73,7 +73,8 @@ def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m
         rgba, take_frames(batch.frames, hidden, 1), take_frames(batch.background, hidden, 1),
         take_frames(batch.masks, hidden, 2), take_frames(batch.order, hidden, 1),
         cfg.loss, lambda_m, valid, batch.object_valid,
-        hidden_fraction=hidden.shape[1] / batch.frames.shape[1], warm_up=warm_up)
+        hidden_fraction=hidden.shape[1] / batch.frames.shape[1], warm_up=warm_up,
+        sparsity_map=batch.sparsity_map)
     return terms, rgba, hidden
 
 

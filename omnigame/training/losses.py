@@ -76,13 +76,15 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
                valid: Optional[torch.Tensor] = None,
                object_valid: Optional[torch.Tensor] = None,
                hidden_fraction: float = 1.0,
-               warm_up: bool = False) -> Dict[str, torch.Tensor]:
+               warm_up: bool = False,
+               sparsity_map: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """All terms for the decoded (hidden) frames; hidden_fraction = hidden / clip length;
     warm_up: the effect warm-up, outside each object's mask
     (`omnigame.model.compositing.warm_up_composites`).
 
     rgba (B, L, K, 4, H, W); target, background (B, K, 3, H, W); masks (B, L, K, H, W) float;
-    order (B, K, L); valid (B, K, 1, H, W) or None; object_valid (B, L) or None.
+    order (B, K, L); valid (B, K, 1, H, W) or None; object_valid (B, L) or None;
+    sparsity_map (B, 1, H, W) or None: where the sparsity term applies (LossConfig.sparsity_where).
     Returns a dict with 'loss' and its weighted terms (for logging).
     """
     if object_valid is not None:
@@ -100,6 +102,8 @@ def total_loss(rgba: torch.Tensor, target: torch.Tensor, background: torch.Tenso
     if object_valid is not None:
         alpha = alpha * keep
     shown = (1.0 - front_coverage(sort_layers(masks, order))).clamp(0.0, 1.0)
+    if sparsity_map is not None:  # (B, 1, H, W) -> over every layer and frame
+        shown = shown * sparsity_map[:, None]
     terms = {
         "recon": reconstruction_loss(recon, target, weight),
         "sparsity": hidden_fraction * cfg.sparsity_weight * alpha_sparsity(
