@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import sys
 from pathlib import Path
@@ -81,9 +82,13 @@ def run_rows(run: str, synthetic: bool):
     """One row per object with an effect: scene, object, score, shares, mean alpha ours/true."""
     paths = sorted(glob.glob(f"{run}/layers/dev__*.npz"))
     paths += sorted(glob.glob(f"{run}/layers/synth__*.npz")) if synthetic else []
+    results = Path(run, "results.json")
+    recorded = json.loads(results.read_text())["scenes"] if results.exists() else {}
     for path in paths:
         kind, scene = os.path.basename(path)[:-4].split("__")
-        video, gt = read_input(f"{ROOTS[kind]}/{scene}"), load_ground_truth(f"{ROOTS[kind]}/{scene}")
+        # where score.py read the scene (another --scenes, e.g. the live set), else the default
+        folder = recorded.get(f"{kind}/{scene}", {}).get("folder", f"{ROOTS[kind]}/{scene}")
+        video, gt = read_input(folder), load_ground_truth(folder)
         ours = np.load(path)["rgba"][..., 3] / 255.0
         true = gt.layers[..., 3] / 255.0
         scores = association_accuracy(ours, true, video.masks)["per_object"]
