@@ -69,3 +69,14 @@ def shadow_video(N=16, H=64, W=64):
     video = Video(np.stack(frames), np.stack(masks)[None], np.zeros((N, 1), np.int64),
                   background=bg, fps=12.0)
     return video, np.stack(shadows)
+
+
+def random_loss_inputs(B=2, L=2, K=3, H=8, W=8):
+    """Seeded (rgba, target, background, masks, order) for total_loss: (B, L, K, 4, H, W),
+    (B, K, 3, H, W) twice, (B, L, K, H, W) with ~30% of pixels masked, (B, K, L)."""
+    import torch
+    g = torch.Generator().manual_seed(0)
+    rgba = torch.rand(B, L, K, 4, H, W, generator=g)
+    target, bg = torch.rand(B, K, 3, H, W, generator=g), torch.rand(B, K, 3, H, W, generator=g)
+    masks = (torch.rand(B, L, K, H, W, generator=g) > 0.7).float()
+    return rgba, target, bg, masks, torch.arange(L).expand(B, K, L)

@@ -10,7 +10,7 @@ from omnigame.training.losses import total_loss
 from omnigame.synthetic import SceneDataset, generate_scene
 from omnigame.synthetic.mix import user_like_families
 
-from conftest import disc_video, tiny_model_config
+from conftest import disc_video, random_loss_inputs, tiny_model_config
 
 
 def test_return_clamp_forward_is_the_clamp_and_inward_gradients_survive():
@@ -24,12 +24,7 @@ def test_return_clamp_forward_is_the_clamp_and_inward_gradients_survive():
 
 
 def test_sparsity_and_mask_terms_are_diluted_like_the_reference():
-    g = torch.Generator().manual_seed(0)
-    B, L, K, H, W = 2, 2, 3, 8, 8
-    rgba = torch.rand(B, L, K, 4, H, W, generator=g)
-    target, bg = torch.rand(B, K, 3, H, W, generator=g), torch.rand(B, K, 3, H, W, generator=g)
-    masks = (torch.rand(B, L, K, H, W, generator=g) > 0.7).float()
-    order = torch.arange(L).expand(B, K, L)
+    rgba, target, bg, masks, order = random_loss_inputs()
     full = total_loss(rgba, target, bg, masks, order, LossConfig(), 0.5)
     part = total_loss(rgba, target, bg, masks, order, LossConfig(), 0.5, hidden_fraction=0.6)
     assert torch.allclose(part["recon"], full["recon"])

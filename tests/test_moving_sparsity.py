@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import disc_video, textured_background
+from conftest import disc_video, random_loss_inputs, textured_background
 from omnigame.config import ClipConfig, LossConfig
 from omnigame.data.clips import ClipDataset, collate
 from omnigame.data.moving import moving_map, with_sparsity_map
@@ -40,12 +40,8 @@ def test_the_objects_own_change_is_no_motion():
 
 
 def test_zero_map_removes_the_term_and_ones_keep_it():
-    g = torch.Generator().manual_seed(0)
-    B, L, K, H, W = 2, 2, 3, 8, 8
-    rgba = torch.rand(B, L, K, 4, H, W, generator=g)
-    target, bg = torch.rand(B, K, 3, H, W, generator=g), torch.rand(B, K, 3, H, W, generator=g)
-    masks = (torch.rand(B, L, K, H, W, generator=g) > 0.7).float()
-    order = torch.arange(L).expand(B, K, L)
+    rgba, target, bg, masks, order = random_loss_inputs()
+    B, H, W = rgba.shape[0], rgba.shape[-2], rgba.shape[-1]
     cfg = LossConfig(sparsity_weight=0.05)
     plain = total_loss(rgba, target, bg, masks, order, cfg, 0.5)
     ones = total_loss(rgba, target, bg, masks, order, cfg, 0.5, sparsity_map=torch.ones(B, 1, H, W))
