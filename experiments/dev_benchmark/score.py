@@ -23,10 +23,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import omnigame  # noqa: E402
+import omnigame.api  # noqa: E402
 from omnigame.evaluation.evaluate import ground_truth_metrics, load_ground_truth  # noqa: E402
 from omnigame.evaluation.metrics import association_accuracy, effect_iou_objects, psnr  # noqa: E402
 from omnigame.io.files import write_text  # noqa: E402
@@ -72,16 +74,47 @@ def floor_metrics(video, gt) -> dict:
             "psnr": psnr(layers.reconstruction, video.frames)}
 
 
+class RawCapture:
+    """While active, keeps what `decompose` hands to `build_layers`: the model-size layers
+    before any post-processing, the plate and the options, so that a change of post-processing
+    can be scored on them without training again (rescore.py). Only for a still camera (a
+    canvas' resampling is a closure, not data)."""
+
+    def __init__(self):
+        self.saved = None
+
+    def __enter__(self):
+        self.original = omnigame.api.build_layers
+
+        def capture(rgba_small, video, background, detail, sharpen=True, *args, **kwargs):
+            if kwargs.get("to_frames") is None and kwargs.get("seen_masks") is None:
+                self.saved = {"rgba_small": rgba_small.to(torch.float16).numpy(),
+                              "background": background, "detail": detail, "sharpen": sharpen,
+                              **{k: kwargs[k] for k in POST_OPTIONS if k in kwargs}}
+            return self.original(rgba_small, video, background, detail, sharpen, *args, **kwargs)
+
+        omnigame.api.build_layers = capture
+        return self
+
+    def __exit__(self, *exc):
+        omnigame.api.build_layers = self.original
+
+
+# build_layers' post-processing switches that decompose passes by name
+POST_OPTIONS = ("fit_alpha", "grow_shadow", "edge_matte")
+
+
 def run_metrics(video, gt, options: dict):
-    """Decompose with `options`; returns (metrics, layers)."""
+    """Decompose with `options`; returns (metrics, layers, raw: RawCapture.saved)."""
     began = time.perf_counter()
-    layers = omnigame.decompose(video, **options)
+    with RawCapture() as raw:
+        layers = omnigame.decompose(video, **options)
     seconds = time.perf_counter() - began
     m = ground_truth_metrics(layers, video, gt)
     return {"iou": m["effect_iou"]["per_object"],
             "association": m["association_accuracy"]["per_object"],
             "alpha_error": m["alpha_error"]["mean"],
-            "psnr": psnr(layers.reconstruction, video.frames), "seconds": seconds}, layers
+            "psnr": psnr(layers.reconstruction, video.frames), "seconds": seconds}, layers, raw.saved
 
 
 def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key: str,
@@ -95,7 +128,7 @@ def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key
     row = {"folder": str(folder), "objects": video.num_objects,
            "kinds": effect_kinds(manifest, video.num_objects), "floor": floor_metrics(video, gt)}
     if not floor_only:
-        row["ours"], layers = run_metrics(video, gt, options)
+        row["ours"], layers, raw = run_metrics(video, gt, options)
         result_sheet(sheets / f"{key.replace('/', '__')}.png", video.frames, gt.layers,
                      layers.rgba)
         # the layers themselves, so that a change of metric never needs a re-run
@@ -103,6 +136,8 @@ def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key
         store.mkdir(exist_ok=True)
         np.savez_compressed(store / f"{key.replace('/', '__')}.npz", rgba=layers.rgba,
                             background=layers.background)
+        if raw is not None:  # the model's own output, for rescore.py
+            np.savez_compressed(store / f"raw__{key.replace('/', '__')}.npz", **raw)
     return row
 
 
