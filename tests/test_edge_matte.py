@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from omnigame.io.edge_matte import matte_edges
+from omnigame.io.edge_matte import matte_edges, shape_prior
 
 H, W = 40, 64
 COLOUR = torch.tensor([0.9, 0.2, 0.1])
@@ -92,7 +92,8 @@ def test_a_mask_drawn_too_loose_shows_no_rim():
     # with a little noise on the frame the prior acts there, but in the background's colour
     noisy = frame + 0.004 * torch.randn(frame.shape, generator=torch.Generator().manual_seed(1))
     out = _matte(rgba, noisy, bg, loose)
-    assert out[0, 0, 3][band].max() <= 0.25 + 1e-3 and out[0, 0, 3][band].max() > 0.1
+    bound = shape_prior(loose[0, 0]).max()  # the prior, no more (a staircase has notches)
+    assert out[0, 0, 3][band].max() <= bound + 1e-3 and out[0, 0, 3][band].max() > 0.1
     shown = out[0, 0, 3] * (out[0, 0, :3] - bg[0]).abs().amax(0)  # over a new background
     assert shown[band].max() < 0.02  # the frame's noise, no more
 
@@ -125,21 +126,35 @@ def test_a_shadow_the_layer_explains_better_stays_a_shadow():
     assert torch.equal(out[0, 0][:, held], rgba[0, 0][:, held])
 
 
-def test_where_colour_cannot_tell_the_touching_ring_takes_the_prior():
-    rgba, frame, bg, masks, alpha = _scene()
-    grey = torch.full_like(bg, 0.5)
-    flat = alpha * 0.52 + (1 - alpha) * grey  # colour and plate 0.02 apart: undetermined
-    rgba[0, 0, :3] = flat[0]
-    out = _matte(rgba, flat, grey, masks, prior=0.25)
-    outside = ~torch.from_numpy(masks[0, 0])
-    d = torch.from_numpy(ndimage.distance_transform_edt(outside.numpy()))
-    touching, second = outside & (d < 1.5), outside & (d >= 1.5) & (d <= 2)
-    # (where the frame is exactly the plate, the empty layer already explains it: kept)
-    seen = touching & (flat[0] != grey[0]).any(0)
-    assert seen.sum() > 0.8 * touching.sum()
-    assert (out[0, 0, 3][seen] - 0.25).abs().max() < 0.01
-    assert out[0, 0, 3][second].max() < 0.01  # one pixel further, no prior
-    assert (_composite(out, grey) - flat[0]).abs()[:, touching].max() < 1e-3
+def test_where_colour_cannot_tell_the_rim_takes_the_shapes_prior():
+    # a square: straight edges and convex corners; colour and plate 0.02 apart: undetermined
+    masks = np.zeros((1, 1, H, W), bool)
+    masks[0, 0, 10:30, 20:40] = True
+    grey = torch.full((1, 3, H, W), 0.5)
+    frame = grey.clone()
+    frame[0, :, 10:30, 20:40] = 0.52
+    frame[0, :, 9, 20:40] = 0.505  # a 25% rim along the top edge, one pixel high
+    rgba = torch.zeros(1, 1, 4, H, W)
+    rgba[0, 0, :3], rgba[0, 0, 3] = frame[0], torch.from_numpy(masks[0, 0]).float()
+    matted = _matte(rgba, frame, grey, masks, prior=0.25)
+    out = matted[0, 0, 3]
+    straight = out[9, 24:36]  # the neighbours along the top edge, away from the corners
+    assert (straight - 0.25).abs().max() < 0.01
+    assert out[9, 19] < 0.1  # the pixel that touches the square only at its corner
+    assert out[7, 24:36].max() < 0.01  # two pixels out: no prior
+    assert (_composite(matted, grey) - frame[0]).abs().max() < 1e-3  # the frame given back
+
+
+def test_the_shape_prior_is_prior_on_a_straight_edge_less_at_corners_more_in_notches():
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 5:15] = True
+    mask[9:11, 14] = False  # a notch two pixels deep into the right edge
+    a0 = shape_prior(mask, 0.25)
+    assert a0[mask].max() == 0
+    assert abs(a0[4, 10] - 0.25) < 0.01  # top edge's neighbour
+    assert a0[4, 4] < 0.1  # the corner's diagonal neighbour
+    assert a0[9, 14] > 0.3  # inside the notch, mostly surrounded by the object
+    assert a0[2, 10] < 0.01
 
 
 def test_a_look_alike_beyond_the_band_is_not_taken():

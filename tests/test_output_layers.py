@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from omnigame.data.prepare import resize_masks
-from omnigame.io.result_writer import (bilinear, build_layers, model_masks, sharpen_alpha,
-                                       upsample_layers)
+from omnigame.io.result_writer import (bilinear, build_layers, full_range_alpha, model_masks,
+                                       sharpen_alpha, upsample_layers)
+from omnigame.model.rgba_decoder import ALPHA_FLOOR, RGBADecoder
 from omnigame.io.video import Video
 
 
@@ -127,3 +128,35 @@ def test_build_layers_grows_a_long_shadow_the_model_missed():
     assert abs(on_shadow(grown).mean() - 0.5) < 0.05
     error = lambda lay: np.abs(lay.reconstruction.astype(int) - frames)[:, 46:50, 10:50].max()
     assert error(grown) <= 3 < 20 < error(plain)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_decoders_alpha_floor_is_no_layer(dtype):
+    # a real decoder's output: alpha at its floor wherever the object is not
+    decoder = RGBADecoder(8, [8, 8])
+    with torch.no_grad():
+        decoder.to_rgba.bias.fill_(-10.0)  # every logit far below the clamp
+        small = decoder(torch.randn(2, 8, 4, 4)).to(dtype)  # (2, 4, 16, 16)
+    assert torch.allclose(small[:, 3], torch.full_like(small[:, 3], ALPHA_FLOOR))
+    assert round(ALPHA_FLOOR * 255) == 1  # unstretched, a 1/255 veil on every pixel
+    out = full_range_alpha(small[None])
+    assert out[..., 3, :, :].abs().max() == 0  # exactly transparent
+    assert torch.equal(out[..., :3, :, :], small[None, :, :3])  # colour untouched
+    ceiling = torch.full((1, 1, 4, 2, 2), 1 - ALPHA_FLOOR, dtype=dtype)
+    assert torch.allclose(full_range_alpha(ceiling)[..., 3, :, :], torch.ones(1, 1, 2, 2, dtype=dtype))
+
+
+def test_build_layers_leaves_no_veil_outside_the_object():
+    N, H, W = 2, 32, 32
+    bg = np.full((H, W, 3), 100, np.uint8)
+    frames = np.repeat(bg[None], N, 0)
+    masks = np.zeros((1, N, H, W), bool)
+    masks[0, :, 8:24, 8:24] = True
+    frames[:, 8:24, 8:24] = 200
+    video = Video(frames, masks, np.zeros((N, 1), np.int64), background=bg)
+    small = torch.full((1, N, 4, 16, 16), 200 / 255)
+    small[0, :, 3] = ALPHA_FLOOR  # the decoder's "nothing here"
+    small[0, :, 3, 4:12, 4:12] = 1 - ALPHA_FLOOR
+    layers = build_layers(small, video, bg, detail=False)
+    assert (layers.rgba[0, :, :, :4, 3] == 0).all()  # far from the mask: exactly 0, not 1/255
+    assert (layers.rgba[0][masks[0]][:, 3] == 255).all()

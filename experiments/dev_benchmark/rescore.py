@@ -3,7 +3,7 @@
     python experiments/dev_benchmark/rescore.py RUN --out OUT [edge_matte=false ...]
 
 `score.py` keeps, per scene, the model-size layers before any post-processing
-(`layers/raw__*.npz`, still-camera scenes only). This rebuilds each scene's layers from them with
+(`layers/raw__*.pt`). This rebuilds each scene's layers from them with
 `omnigame.io.result_writer.build_layers` (key=value options override its switches: sharpen,
 detail, fit_alpha, grow_shadow, edge_matte), and scores them as score.py does: the same
 results.json / results.md, with RUN's training time per scene. Seconds per scene ~ 1-3.
@@ -31,18 +31,16 @@ SWITCHES = ("sharpen", "detail", "fit_alpha", "grow_shadow", "edge_matte")
 
 def rebuild(raw_path: Path, folder: str, overrides: dict):
     """The scene's video, ground truth and layers rebuilt from the kept model output."""
-    raw = np.load(raw_path)
+    raw = torch.load(raw_path, weights_only=False)  # our own file: it holds a Canvas
     video = read_input(folder)
-    options = {k: bool(raw[k]) for k in SWITCHES if k in raw.files}
-    options.update(overrides)
-    rgba_small = torch.from_numpy(raw["rgba_small"].astype(np.float32))
-    layers = build_layers(rgba_small, video, raw["background"], **options)
+    rgba_small, background = raw.pop("rgba_small").float(), raw.pop("background")
+    layers = build_layers(rgba_small, video, background, **{**raw, **overrides})
     return video, load_ground_truth(folder), layers
 
 
 def rescore(run: Path, key: str, row: dict, overrides: dict) -> dict:
     """One scene's row of results.json, ours from the rebuilt layers."""
-    video, gt, layers = rebuild(run / "layers" / f"raw__{key.replace('/', '__')}.npz",
+    video, gt, layers = rebuild(run / "layers" / f"raw__{key.replace('/', '__')}.pt",
                                 row["folder"], overrides)
     m = ground_truth_metrics(layers, video, gt)
     ours = {"iou": m["effect_iou"]["per_object"],
@@ -55,7 +53,7 @@ def rescore(run: Path, key: str, row: dict, overrides: dict) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("run", help="a score.py --out folder whose layers/ holds raw__*.npz")
+    p.add_argument("run", help="a score.py --out folder whose layers/ holds raw__*.pt")
     p.add_argument("options", nargs="*", help="build_layers switches as key=value")
     p.add_argument("--out", required=True)
     args = p.parse_args()
@@ -68,7 +66,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     scenes = {}
     for key, row in recorded["scenes"].items():
-        if not (run / "layers" / f"raw__{key.replace('/', '__')}.npz").exists():
+        if not (run / "layers" / f"raw__{key.replace('/', '__')}.pt").exists():
             print(f"{key}: no kept model output, skipped", flush=True)
             continue
         scenes[key] = rescore(run, key, row, overrides)

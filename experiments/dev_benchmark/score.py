@@ -76,9 +76,9 @@ def floor_metrics(video, gt) -> dict:
 
 class RawCapture:
     """While active, keeps what `decompose` hands to `build_layers`: the model-size layers
-    before any post-processing, the plate and the options, so that a change of post-processing
-    can be scored on them without training again (rescore.py). Only for a still camera (a
-    canvas' resampling is a closure, not data)."""
+    before any post-processing, the plate, how they reach the frames (a canvas for a moving
+    camera) and the options, so that a change of post-processing can be scored on them without
+    training again (rescore.py)."""
 
     def __init__(self):
         self.saved = None
@@ -86,22 +86,16 @@ class RawCapture:
     def __enter__(self):
         self.original = omnigame.api.build_layers
 
-        def capture(rgba_small, video, background, detail, sharpen=True, *args, **kwargs):
-            if kwargs.get("to_frames") is None and kwargs.get("seen_masks") is None:
-                self.saved = {"rgba_small": rgba_small.to(torch.float16).numpy(),
-                              "background": background, "detail": detail, "sharpen": sharpen,
-                              **{k: kwargs[k] for k in POST_OPTIONS if k in kwargs}}
-            return self.original(rgba_small, video, background, detail, sharpen, *args, **kwargs)
+        def capture(rgba_small, video, background, detail, sharpen=True, **kwargs):
+            self.saved = {"rgba_small": rgba_small.to(torch.float16), "background": background,
+                          "detail": detail, "sharpen": sharpen, **kwargs}
+            return self.original(rgba_small, video, background, detail, sharpen, **kwargs)
 
         omnigame.api.build_layers = capture
         return self
 
     def __exit__(self, *exc):
         omnigame.api.build_layers = self.original
-
-
-# build_layers' post-processing switches that decompose passes by name
-POST_OPTIONS = ("fit_alpha", "grow_shadow", "edge_matte")
 
 
 def run_metrics(video, gt, options: dict):
@@ -137,7 +131,7 @@ def score_scene(folder: Path, options: dict, floor_only: bool, sheets: Path, key
         np.savez_compressed(store / f"{key.replace('/', '__')}.npz", rgba=layers.rgba,
                             background=layers.background)
         if raw is not None:  # the model's own output, for rescore.py
-            np.savez_compressed(store / f"raw__{key.replace('/', '__')}.npz", **raw)
+            torch.save(raw, store / f"raw__{key.replace('/', '__')}.pt")
     return row
 
 

@@ -20,6 +20,17 @@ from .estimate import CameraPath
 
 
 @dataclass
+class CanvasToFrames:
+    """Canvas images (n, C, h, w) of frames `frames` -> those frames (a picklable callable, so a
+    run's model output can be kept with how it reaches the frames)."""
+
+    canvas: Canvas
+
+    def __call__(self, images, frames: range):
+        return to_frames(images, self.canvas, frames)
+
+
+@dataclass
 class Workspace:
     """video: what the model sees (the input itself, or its canvas with `valid`); camera and
     canvas: None for a static camera."""
@@ -38,7 +49,7 @@ class Workspace:
         """Model-size images (n, C, h, w) of frames `frames` -> the input frames; None: upsample."""
         if self.canvas is None:
             return None
-        return lambda images, frames: to_frames(images, self.canvas, frames)
+        return CanvasToFrames(self.canvas)
 
     def frame_background(self, background: np.ndarray) -> np.ndarray:
         """The background the model used, as each input frame sees it."""

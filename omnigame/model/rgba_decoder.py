@@ -14,6 +14,7 @@ cannot push logits ever deeper.
 """
 from __future__ import annotations
 
+import math
 from typing import List, Optional
 
 import torch
@@ -52,6 +53,9 @@ class _StraightClamp(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor):
         return grad, None, None
 
+
+# tanh of a logit clamped to [-3, 3]: alpha lies in [ALPHA_FLOOR, 1 - ALPHA_FLOOR], about 0.0025
+ALPHA_FLOOR = (1.0 - math.tanh(3.0)) / 2.0
 
 CLAMPS = {"hard": lambda x: x.clamp(-3.0, 3.0), "inward": return_clamp,
           "straight": lambda x: _StraightClamp.apply(x, -3.0, 3.0)}
