@@ -106,3 +106,22 @@ def test_live_backdrop_moves_and_its_truth_is_per_frame(live_scene_dir):
 def test_live_box_over_the_clips_own_objects_is_refused():
     with pytest.raises(ValueError, match="own objects"):
         realclips.live_frames("boys-beach", (100, 250, 154, 270), (128, 224), False, 0, 6)
+
+
+def test_rescore_rebuilds_the_layers_score_made_from_the_kept_model_output(scene_dir, tmp_path):
+    # score.py keeps the model's output before post-processing; rescore.py must rebuild exactly
+    # the layers decompose made from it, and an override must reach build_layers
+    import torch
+    from rescore import rebuild
+    from score import run_metrics
+    folder, _ = scene_dir
+    video, gt = read_input(folder), load_ground_truth(str(folder))
+    video.background = None
+    _, layers, raw = run_metrics(video, gt, {"steps": 1, "size": [32, 64], "progress": False,
+                                               "train.clip.gap": 1})
+    assert raw is not None and raw["rgba_small"].shape[-2:] == (32, 64)
+    torch.save(raw, tmp_path / "raw.pt")
+    _, _, again = rebuild(tmp_path / "raw.pt", str(folder), {})
+    assert np.array_equal(again.rgba, layers.rgba)
+    _, _, plain = rebuild(tmp_path / "raw.pt", str(folder), {"edge_matte": False, "sharpen": False})
+    assert (plain.rgba[..., 3] != layers.rgba[..., 3]).mean() > 0.01

@@ -87,7 +87,8 @@ class RawCapture:
         self.original = omnigame.api.build_layers
 
         def capture(rgba_small, video, background, detail, sharpen=True, **kwargs):
-            self.saved = {"rgba_small": rgba_small.to(torch.float16), "background": background,
+            # float32 as it is: post-processing thresholds turn float16 rounding into changes
+            self.saved = {"rgba_small": rgba_small.detach().clone(), "background": background,
                           "detail": detail, "sharpen": sharpen, **kwargs}
             return self.original(rgba_small, video, background, detail, sharpen, **kwargs)
 
