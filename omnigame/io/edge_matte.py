@@ -20,7 +20,8 @@ outside the cut is covered uniformly between 0 and 50%, 25% (`prior`) on average
 touches the mask only at a corner is covered less, one in a notch more. The mask blurred by a
 gaussian of 0.8 px, which gives a straight edge's neighbour exactly 0.25, says so per pixel
 (on the benchmark's rims, the outside pixels touching the mask only diagonally hold 0.05 on
-average, the others 0.22-0.25; a flat 0.25 on both had the layers at 0.14 on the former). The prior is needed because F is a poor guess of the rim's true colour (on the
+average, the others 0.22-0.25; a flat 0.25 on both had the layers at 0.14 on the former).
+The prior is needed because F is a poor guess of the rim's true colour (on the
 development benchmark the two are 0.3 apart in RGB, median), so projecting on F - B is noisy
 unless the contrast is strong. Its weight follows from that: with a0 = 0.25 and the
 coverage's spread (uniform on [0, 0.5], variance 0.021), an error of variance s^2 per channel
@@ -66,7 +67,8 @@ def matte_edges(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Tens
     """rgba (L, n, 4, H, W) in [0, 1]; frames, background (n, 3, H, W); order (n, L) back to
     front; masks (L, n, H, W) bool -> rgba with each object's rim matted in a band `width`
     pixels outside its mask (module docstring). prior: the expected alpha of a straight
-    edge's outside neighbour (`shape_prior` gives every pixel its own); prior_weight: how much colour contrast (squared RGB distance) it is worth."""
+    edge's outside neighbour (`shape_prior` gives every pixel its own); prior_weight: how
+    much colour contrast (squared RGB distance) it is worth."""
     L, n = rgba.shape[:2]
     out = rgba.clone()
     for t in range(n):
