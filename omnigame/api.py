@@ -213,6 +213,6 @@ def pretrain(videos: Sequence[Video], model_config: ModelConfig = ModelConfig(),
     seed_everything(config.seed)
     model = initial_model(init, model_config, model_config.image_size)
     data = ClipDataset(videos, config.clip, model_config.image_size, config.seed,
-                       config.crop_prob)
+                       config.crop_prob, config.clips_per_video)
     result = train(model, data, config, run_dir, "pretrain", device)
     return model, result

@@ -108,6 +108,9 @@ class TrainConfig:
     image_every: int = 100
     checkpoint_every: int = 100
     num_workers: int = 0
+    # Pretraining on streamed scenes: clips drawn from each generated scene (ClipDataset);
+    # more than 1 keeps an accelerator fed when scene generation is the bottleneck.
+    clips_per_video: int = 1
     progress: bool = True
 
 

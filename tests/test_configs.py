@@ -62,6 +62,12 @@ def test_pretraining_experiment_file_composes():
     assert job.data == "synthetic" and job.train.steps == 3000 and job.model.image_size == [64, 112]
 
 
+def test_accelerator_pretraining_feeds_the_gpu_with_several_clips_per_scene():
+    job = OmegaConf.to_object(_compose("pretrain", ["+experiment=pretrain_accelerator"]))
+    assert job.device == "cuda" and job.init == "pretrained" and job.scene_size == [64, 112]
+    assert job.train.clips_per_video > 1 and job.train.batch_size % job.train.clips_per_video == 0
+
+
 def test_default_job_starts_from_the_pretrained_model_and_tiny_from_scratch():
     assert OmegaConf.to_object(_compose("decompose")).init == "pretrained"
     assert OmegaConf.to_object(_compose("decompose", ["preset=tiny"])).init == "scratch"

@@ -36,3 +36,35 @@ def test_pretrain_runs_and_checkpoints(tmp_path):
     again = omnigame.api.initial_model(str(tmp_path / "checkpoint.pt"), tiny_model_config(),
                                        (64, 96))
     assert again.config.image_size == [64, 96]
+
+
+class CountingScenes:
+    """A scene stream that counts how many scenes were generated (i.e. asked for)."""
+
+    def __init__(self):
+        self.scenes, self.asked = _scenes(), []
+
+    def __len__(self):
+        return len(self.scenes)
+
+    def __getitem__(self, i):
+        self.asked.append(i)
+        return self.scenes[i % 7]
+
+
+def test_clips_per_video_draws_each_scene_once_for_k_clips():
+    stream = CountingScenes()
+    data = ClipDataset(stream, ClipConfig(), (32, 48), seed=0, clips_per_video=4)
+    clips = [data[i] for i in range(8)]
+    assert len(stream.asked) == 2  # two groups of four clips, one scene each
+    assert all(torch.equal(c["masks"].amax((1, 2, 3)) > 0, clips[0]["masks"].amax((1, 2, 3)) > 0)
+               for c in clips[:4])
+    # the clips of a group differ (start, hidden frames, crop), and a group is reproducible
+    assert not all(torch.equal(clips[0]["frames"], c["frames"]) for c in clips[1:4])
+    again = ClipDataset(CountingScenes(), ClipConfig(), (32, 48), seed=0, clips_per_video=4)
+    assert torch.equal(again[5]["frames"], clips[5]["frames"])
+    # one clip per scene (the default) asks for a scene per clip
+    plain = CountingScenes()
+    one = ClipDataset(plain, ClipConfig(), (32, 48), seed=0)
+    [one[i] for i in range(3)]
+    assert len(plain.asked) == 3

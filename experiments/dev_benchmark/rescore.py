@@ -56,7 +56,7 @@ def main() -> None:
     p.add_argument("run", help="a score.py --out folder whose layers/ holds raw__*.pt")
     p.add_argument("options", nargs="*", help="build_layers switches as key=value")
     p.add_argument("--out", required=True)
-    args = p.parse_args()
+    args = p.parse_intermixed_args()  # options before or after --out, as the docstring shows
     run, out = Path(args.run), Path(args.out)
     overrides = parse_options(args.options)
     if unknown := set(overrides) - set(SWITCHES):

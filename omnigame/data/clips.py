@@ -26,27 +26,45 @@ class ClipDataset(torch.utils.data.Dataset):
 
     videos: a sequence of PreparedVideo (test-time training: one video), or of `Video`
     (e.g. a synthetic scene stream), which are prepared at `size` when drawn.
+
+    clips_per_video: consecutive clips k*n ... k*n + k-1 share one video drawn for group n
+    (different starts, hidden frames and crops), which is prepared once per worker. Generating
+    a synthetic scene costs ~0.2 s of CPU, so an accelerator that trains on one fresh scene per
+    clip waits for the data; 1 (default) draws every clip's video on its own.
     """
 
     def __init__(self, videos: Sequence[Union[PreparedVideo, Video]], clip: ClipConfig,
-                 size, seed: int = 0, crop_prob: float = 0.8):
+                 size, seed: int = 0, crop_prob: float = 0.8, clips_per_video: int = 1):
         if len(videos) == 0:
             raise ValueError("ClipDataset needs at least one video")
+        if clips_per_video < 1:
+            raise ValueError(f"clips_per_video must be >= 1, got {clips_per_video}")
         self.videos, self.clip, self.size = videos, clip, tuple(size)
         self.seed, self.crop_prob = seed, crop_prob
+        self.clips_per_video = int(clips_per_video)
+        self._last = (None, None)  # (group, prepared video): the worker's one-video cache
 
     def __len__(self) -> int:
         return STREAM_LENGTH
 
-    def _video(self, rng: np.random.Generator) -> PreparedVideo:
-        v = self.videos[int(rng.integers(len(self.videos)))]
+    def _video(self, rng: np.random.Generator, i: int) -> PreparedVideo:
+        if self.clips_per_video == 1:
+            return self._prepared(int(rng.integers(len(self.videos))))
+        group = i // self.clips_per_video
+        if self._last[0] != group:
+            pick = np.random.default_rng([self.seed, group, 1]).integers(len(self.videos))
+            self._last = (group, self._prepared(int(pick)))
+        return self._last[1]
+
+    def _prepared(self, index: int) -> PreparedVideo:
+        v = self.videos[index]
         if isinstance(v, PreparedVideo):
             return v
         return prepare(v, video_background(v)[0], self.size)
 
     def __getitem__(self, i: int) -> dict:
         rng = np.random.default_rng([self.seed, int(i)])
-        v = self._video(rng)
+        v = self._video(rng, int(i))
         check_long_enough(v.num_frames, self.clip)
         start = int(rng.integers(0, v.num_frames - clip_span(self.clip) + 1))
         idx = torch.arange(self.clip.length) * self.clip.gap + start
