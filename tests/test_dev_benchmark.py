@@ -125,3 +125,24 @@ def test_rescore_rebuilds_the_layers_score_made_from_the_kept_model_output(scene
     assert np.array_equal(again.rgba, layers.rgba)
     _, _, plain = rebuild(tmp_path / "raw.pt", str(folder), {"edge_matte": False, "sharpen": False})
     assert (plain.rgba[..., 3] != layers.rgba[..., 3]).mean() > 0.01
+
+
+def test_ablate_scores_each_object_from_the_kept_output_and_switches_reach_it(scene_dir,
+                                                                             tmp_path):
+    import torch
+    from ablate import VARIANTS, object_rows
+    from association import PARTS
+    from score import run_metrics
+    folder, _ = scene_dir
+    video, gt = read_input(folder), load_ground_truth(str(folder))
+    video.background = None
+    _, layers, raw = run_metrics(video, gt, {"steps": 1, "size": [32, 64], "progress": False,
+                                               "train.clip.gap": 1})
+    (tmp_path / "layers").mkdir()
+    torch.save(raw, tmp_path / "layers" / "raw__dev__scene.pt")
+    rows = {name: list(object_rows(tmp_path, "dev/scene", str(folder), overrides))
+            for name, overrides in VARIANTS.items()}
+    default = rows["the defaults"]
+    assert len(default) == 2 and all(len(r) == 1 + len(PARTS) for r in default)  # both effects
+    assert all(0 <= r[0] <= 1 for r in default)
+    assert not np.allclose(default, rows["none (the model's own layers)"])
