@@ -1,4 +1,5 @@
 """Pretraining over streamed synthetic scenes with mixed object counts (padded batches)."""
+import pytest
 import torch
 
 import omnigame
@@ -68,3 +69,5 @@ def test_clips_per_video_draws_each_scene_once_for_k_clips():
     one = ClipDataset(plain, ClipConfig(), (32, 48), seed=0)
     [one[i] for i in range(3)]
     assert len(plain.asked) == 3
+    with pytest.raises(ValueError, match="clips_per_video"):
+        ClipDataset(plain, ClipConfig(), (32, 48), clips_per_video=0)

@@ -5,9 +5,12 @@
 # OUT_FOLDER receives the log, GPU utilisation samples, the TensorBoard events and
 # weights.pt (fp16, what would ship as omnigame/pretrained/omnigame_synthetic.pt).
 set -u
-out=${1:?usage: accelerator.sh OUT_FOLDER [SECONDS] [key=value ...]}; secs=${2:-480}
+usage="usage: accelerator.sh OUT_FOLDER [SECONDS] [key=value ...]"
+out=${1:?$usage}; secs=${2:-480}
+case $secs in *[!0-9]*|"") echo "SECONDS must be a whole number, got '$secs'; $usage" >&2; exit 2;; esac
 shift; [ $# -gt 0 ] && shift
-mkdir -p "$out"
+mkdir -p "$out" && out=$(cd "$out" && pwd)
+cd "$(dirname "$0")/../.."  # the repository root: out_dir runs/pretrain_accelerator is relative
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader -l 20 \
   > "$out/gpu_util.csv" 2>&1 &
 smi=$!
