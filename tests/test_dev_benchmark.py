@@ -146,3 +146,24 @@ def test_ablate_scores_each_object_from_the_kept_output_and_switches_reach_it(sc
     assert len(default) == 2 and all(len(r) == 1 + len(PARTS) for r in default)  # both effects
     assert all(0 <= r[0] <= 1 for r in default)
     assert not np.allclose(default, rows["none (the model's own layers)"])
+
+
+def test_sweep_scores_each_setting_and_tables_them_a_failing_one_aside(scene_dir, tmp_path):
+    import json
+    import subprocess
+    folder, _ = scene_dir
+    settings = {"one": ["steps=1", "seed=3"], "bad": ["no_such_option=1"]}
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    done = subprocess.run([sys.executable, str(BENCH / "sweep.py"), str(tmp_path / "settings.json"),
+                           "--out", str(tmp_path / "runs"), "--shards", "1", "--parallel", "2",
+                           "--threads", "1", "--common",
+                           f"--scenes={folder.parent} size=[32,64] train.clip.gap=1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "bad 0/1 FAILED" in done.stdout and "unknown option" in done.stdout
+    table = (tmp_path / "runs" / "sweep.md").read_text().splitlines()
+    rows = {line.split(" | ")[0].strip("| "): line for line in table[2:]}
+    assert set(rows) == {"one"}  # the failed setting has no row
+    scored = json.loads((tmp_path / "runs" / "one" / "results.json").read_text())
+    assert scored["meta"]["options"]["seed"] == 3  # the setting's options reached score.py
+    assert f"| {scored['means']['dev']['iou']:.3f} |" in rows["one"]
