@@ -1,6 +1,6 @@
 """The public verbs: decompose a video, test-time train a model, pretrain one.
 
-    layers = omnigame.decompose("my_clip/", out_dir="my_clip_layers")  # pretrained + 150 TTT steps
+    layers = omnigame.decompose("my_clip/", out_dir="my_clip_layers")  # pretrained + 300 TTT steps
 
 `decompose` reads the video and masks, estimates the background, test-time trains the model
 on this one video and decodes layers for every frame at the input resolution.

@@ -20,7 +20,7 @@ def _compose(name, overrides=()):
         return compose(config_name=name, overrides=extra + list(overrides))
 
 
-@pytest.mark.parametrize("preset, batch", [("cpu", 4), ("paper", 32), ("reference", 8),
+@pytest.mark.parametrize("preset, batch", [("cpu", 2), ("paper", 32), ("reference", 8),
                                            ("tiny", 2)])
 def test_decompose_presets(preset, batch):
     cfg = _compose("decompose", [f"preset={preset}"])
@@ -31,7 +31,10 @@ def test_decompose_presets(preset, batch):
 def test_paper_and_reference_differ_where_the_notes_say():
     paper = _compose("decompose", ["preset=paper"]).train.loss.mask
     ref = _compose("decompose", ["preset=reference"]).train.loss.mask
-    assert (paper.initial, list(paper.at_fractions)) == (0.1, [0.1, 0.2])
+    assert (paper.initial, list(paper.at_fractions)) == (0.1, [0.1, 0.2])  # the seed's
+    for preset in ("paper", "reference"):  # the seed's and the reference's lr, not ours
+        assert _compose("decompose", [f"preset={preset}"]).train.lr == 5e-4
+    assert _compose("decompose", ["preset=paper"]).train.max_object_clips == 0  # batch 32 always
     assert (ref.initial, list(ref.at_steps), list(ref.at_fractions)) == (1.0, [1000, 2000],
                                                                           [0.05, 0.1])
 

@@ -51,12 +51,18 @@ def test_lambda_m_pretraining_schedule_seed():
 
 
 def test_lambda_m_ttt_schedule_seed():
-    s = TrainConfig().loss.mask  # 0.1, x0.1 at 0.1N and 0.2N
+    s = MaskScheduleConfig(initial=0.1)  # the seed's: 0.1, x0.1 at 0.1N and 0.2N
     N = 300
     assert mask_weight(0, N, s) == pytest.approx(0.1)
     assert mask_weight(29, N, s) == pytest.approx(0.1)
     assert mask_weight(30, N, s) == pytest.approx(0.01)
     assert mask_weight(60, N, s) == pytest.approx(0.001)
+
+
+def test_lambda_m_ttt_default_starts_at_0_3_with_the_seeds_decay_points():
+    s, N = TrainConfig().loss.mask, TrainConfig().steps
+    assert [mask_weight(k, N, s) for k in (0, N // 10 - 1, N // 10, N // 5)] == \
+        pytest.approx([0.3, 0.3, 0.03, 0.003])
 
 
 def test_lambda_m_reference_schedule_takes_the_smaller_point():

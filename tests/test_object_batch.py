@@ -14,6 +14,12 @@ from test_camera import decompose_tiny, moving_scene
 
 @pytest.mark.parametrize("objects, batch", [(1, 4), (2, 4), (3, 3), (4, 2), (9, 1), (20, 1)])
 def test_a_step_trains_at_most_max_object_clips_pairs(objects, batch):
+    config = TrainConfig(batch_size=4, max_object_clips=9)
+    assert object_batch(config, objects).batch_size == batch
+
+
+@pytest.mark.parametrize("objects, batch", [(1, 2), (2, 2), (3, 2), (4, 1)])
+def test_the_defaults_keep_one_to_three_objects_at_the_full_batch(objects, batch):
     assert object_batch(TrainConfig(), objects).batch_size == batch
 
 
@@ -32,7 +38,8 @@ def test_test_time_training_runs_with_the_shrunk_batch(tmp_path):
 @pytest.mark.parametrize("objects, scale, batch", [(1, 1.6, 4), (2, 1.6, 2), (3, 1.6, 1),
                                                     (2, 1.0, 4)])
 def test_a_larger_canvas_trains_fewer_clips(objects, scale, batch):
-    assert object_batch(TrainConfig(), objects, scale).batch_size == batch
+    config = TrainConfig(batch_size=4, max_object_clips=9)
+    assert object_batch(config, objects, scale).batch_size == batch
 
 
 def test_decompose_on_a_moving_camera_shrinks_the_batch_with_the_canvas(tmp_path):
