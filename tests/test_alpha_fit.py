@@ -53,6 +53,22 @@ def test_fit_leaves_pixels_far_from_any_effect_alone():
     assert torch.equal(out[0, 0, 3, 2:6, 2:6], rgba[0, 0, 3, 2:6, 2:6])
 
 
+def test_fit_is_not_seeded_by_a_faint_haze():
+    """A moving sea: the frame differs from the plate along a wave, and the layer has only a
+    faint haze there (0.04, under seed_alpha). The wave stays with the background; the shadow,
+    which the layer holds at 0.5, is still fitted."""
+    rgba, frame, bg, mask, _ = _scene()
+    rgba, frame = rgba.clone(), frame.clone()
+    frame[..., 2:5, 4:20] = 1.0  # foam, brighter than the plate
+    rgba[0, 0, 3, 1:6, 3:21] = 0.04
+    rgba[0, 0, :3, 1:6, 3:21] = 1.0
+    out = _fit(rgba, frame, bg, mask)
+    assert torch.equal(out[0, 0, 3, 1:6, 3:21], rgba[0, 0, 3, 1:6, 3:21])
+    assert not torch.equal(out[0, 0, 3, 20:23, 8:30], rgba[0, 0, 3, 20:23, 8:30])
+    seeded = _fit(rgba, frame, bg, mask, seed_alpha=0.02)  # what a lower seed would have done
+    assert seeded[0, 0, 3, 3, 10] > 0.5
+
+
 def test_fit_leaves_alpha_alone_where_colour_matches_what_is_behind():
     rgba, frame, bg, mask, _ = _scene()
     rgba = rgba.clone()
@@ -121,7 +137,7 @@ def test_fit_leaves_another_objects_edge_and_detail_alone():
     rgba = torch.zeros(2, 1, 4, H, W)
     frame[..., 12:16, 22:26] = 0.6  # a light patch on B (a hat) that B's blurred colour lacks
     rgba[1, 0, :3], rgba[1, 0, 3] = 0.1, torch.from_numpy(masks[1, 0]).float()
-    rgba[0, 0, :3], rgba[0, 0, 3] = 0.9, 0.05  # A: a light haze everywhere, in front of B
+    rgba[0, 0, :3], rgba[0, 0, 3] = 0.9, 0.06  # A: a light haze everywhere, in front of B
     out = _fit(torch.stack([rgba[1], rgba[0]]), frame, bg, masks[::-1].copy())  # B behind A
-    assert torch.equal(out[1, 0, 3, 6:27, 17:31], torch.full((21, 14), 0.05))
-    assert out[1, 0, 3, 2, 2] < 0.05  # elsewhere the fit works as before (lowers the haze)
+    assert torch.equal(out[1, 0, 3, 6:27, 17:31], torch.full((21, 14), 0.06))
+    assert out[1, 0, 3, 2, 2] < 0.06  # elsewhere the fit works as before (lowers the haze)
