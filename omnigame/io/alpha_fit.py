@@ -21,10 +21,10 @@ outputs of one run per set (`experiments/dev_benchmark/rescore.py`), 0.02 -> 0.0
 three more live runs (other training settings, 12 scene runs) 0.654 -> 0.706 and 0.725 -> 0.718.
 
 Inside an object's own mask alpha is the mask's (`sharpen_alpha`) and is not touched, and
-neither is a faint alpha (<= `haze`) on another object or within `reach` pixels of its mask: what differs there is that object's own detail and edge
-(a blurred colour, a mask drawn a pixel short), which detail transfer gives to its layer; a
-layer with a faint haze there must not take it (on boys-beach, a ghost of one boy's outline in
-the other's layer). An effect that is really there (alpha above `haze`) is still fitted, also
+neither is a faint alpha (<= `haze`) on another object or within `reach` pixels of its mask:
+what differs there is that object's own detail and edge (a blurred colour, a mask drawn a
+pixel short), which detail transfer gives to its layer; a layer with a faint haze there must
+not take it (on boys-beach, a ghost of one boy's outline in the other's layer). An effect that is really there (alpha above `haze`) is still fitted, also
 where it is seen through another object.
 """
 from __future__ import annotations
