@@ -24,8 +24,9 @@ Inside an object's own mask alpha is the mask's (`sharpen_alpha`) and is not tou
 neither is a faint alpha (<= `haze`) on another object or within `reach` pixels of its mask:
 what differs there is that object's own detail and edge (a blurred colour, a mask drawn a
 pixel short), which detail transfer gives to its layer; a layer with a faint haze there must
-not take it (on boys-beach, a ghost of one boy's outline in the other's layer). An effect that is really there (alpha above `haze`) is still fitted, also
-where it is seen through another object.
+not take it (on boys-beach, a ghost of one boy's outline in the other's layer). An effect
+that is really there (alpha above `haze`) is still fitted, also where it is seen through
+another object.
 """
 from __future__ import annotations
 
