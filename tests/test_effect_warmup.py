@@ -67,8 +67,8 @@ def _shadow_alpha(steps: int, **options) -> float:
 
 
 def test_a_short_warm_up_from_the_shipped_model_grows_the_shadow():
-    # 20 steps of batch 2, all of them warm-up: measured 0.27 (the default 150 steps with 50 of
-    # warm-up: the slow test below)
+    # 20 steps of batch 2, all of them warm-up: measured 0.27 (the default 300 steps: the test
+    # below)
     # (fit_alpha, grow_shadow and edge_matte off: the training alone, not the decoding after it)
     assert _shadow_alpha(20, fit_alpha=False, grow_shadow=False, edge_matte=False, batch_size=2,
                          **{"train.loss.effect_warmup": 1.0}) > 0.15
@@ -78,15 +78,23 @@ def test_a_short_warm_up_from_the_shipped_model_grows_the_shadow():
                             "train.loss.sparsity_where": "everywhere"}) < 0.1
 
 
-@pytest.mark.slow
-def test_default_ttt_from_the_shipped_model_puts_the_shadow_in_the_layer():
+@pytest.fixture(scope="module")
+def default_shadow_alpha() -> float:
     # the check: default settings, the shipped model, a shadow over a photograph
-    default = _shadow_alpha(omnigame.DecomposeConfig().train.steps)
-    assert default >= 0.3
+    # (about 67 s: 300 steps of 2 clips at 64x112; measured 0.453, 2026-11-23)
+    return _shadow_alpha(omnigame.DecomposeConfig().train.steps)
+
+
+def test_default_ttt_from_the_shipped_model_puts_the_shadow_in_the_layer(default_shadow_alpha):
+    assert default_shadow_alpha >= 0.3
+
+
+@pytest.mark.slow
+def test_the_default_takes_more_of_the_shadow_than_the_seeds_objective(default_shadow_alpha):
     # the seed's objective (no warm-up, the sparsity term on every pixel) without the fit to
     # the frame, the grow or the rim's matte takes less of it: 0.238 measured (2026-11-23,
     # fresh install; earlier environments gave under 0.1, so no fixed bar here)
     seed_objective = _shadow_alpha(omnigame.DecomposeConfig().train.steps, fit_alpha=False,
                                    grow_shadow=False, edge_matte=False, **{
         "train.loss.effect_warmup": 0.0, "train.loss.sparsity_where": "everywhere"})
-    assert seed_objective < default
+    assert seed_objective < default_shadow_alpha
