@@ -169,6 +169,10 @@ class DecomposeConfig:
     # (a long shadow the model left out), any other change (a reflection, dust) where the
     # background is usually still and within the object's height of it.
     grow_shadow: bool = True
+    # An effect patch that does not touch its own object but touches exactly one other object
+    # (its mask or its effect) is handed to that object (omnigame.io.hand_over): each player
+    # sees only its own mask and can take the far end of another's shadow.
+    hand_over: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
     # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).
     edge_matte: bool = True

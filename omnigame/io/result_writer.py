@@ -31,6 +31,7 @@ from ..data.prepare import resize_masks
 from ..model.rgba_decoder import ALPHA_FLOOR
 from .alpha_fit import fit_effect_alpha
 from .edge_matte import matte_edges
+from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
@@ -138,7 +139,8 @@ def transfer_detail(rgba: torch.Tensor, frames: torch.Tensor, recon: torch.Tenso
 def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  detail: bool, sharpen: bool = True, chunk: int = 8, to_frames=None,
                  seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
-                 grow_shadow: bool = False, edge_matte: bool = False) -> Layers:
+                 grow_shadow: bool = False, edge_matte: bool = False,
+                 hand_over: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -147,9 +149,10 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     detail: detail transfer (transfer_detail); fit_alpha: effect alpha fitted to the frame
     (fit_effect_alpha); grow_shadow: the change no layer explains (a darkening; any change
     where the background is usually still), given to the layer it touches (grow_shadows);
-    edge_matte: each object's rim outside its mask matted (matte_edges). Works `chunk` frames
-    at a time straight into the
-    uint8 result, so no float copy of the whole video at full resolution is ever held.
+    hand_over: an effect patch that does not touch its own object but touches one other,
+    given to that object (hand_over_detached); edge_matte: each object's rim outside its mask
+    matted (matte_edges). Works `chunk` frames at a time straight into the uint8 result, so no
+    float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape
     to_frames = to_frames or bilinear((H, W))
@@ -180,6 +183,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
             rgba = fit_effect_alpha(rgba, frames, plate, order, video.masks[:, cut], reach)
         if grow_shadow:
             rgba = grow_shadows(rgba, frames, plate, order, video.masks[:, cut], still=still)
+        if hand_over:
+            rgba = hand_over_detached(rgba, video.masks[:, cut])
         if edge_matte:
             rgba = matte_edges(rgba, frames, plate, order, video.masks[:, cut])
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
