@@ -1,6 +1,5 @@
 """The effect warm-up: outside its mask a layer's alpha is fitted as if it were a shadow, so test-time
 training from the shipped model grows a shadow outside the object's mask."""
-import numpy as np
 import pytest
 import torch
 
@@ -94,11 +93,10 @@ def test_default_ttt_from_the_shipped_model_puts_the_shadow_in_the_layer(default
 
 
 @pytest.mark.slow
-def test_the_default_takes_the_shadow_on_other_photographs_too(default_shadow_alpha):
-    # probe seeds 2 and 3 (other photographs behind the disc): 0.495 and 0.296 measured
+def test_the_default_takes_the_shadow_on_other_photographs_too():
+    # probe seeds 2 and 3 (other photographs behind the disc): 0.495 and 0.429 measured
     # (session 18). Seed 3's shadow falls on a near-black part of its photograph (22/255), where
     # it darkens the frame by 9 grey levels; the network leaves it out and grow_shadow takes
-    # most of it. Here the bar is on the mean over the three photographs.
+    # it (0.296 before its thresholds scaled with the ground's brightness).
     others = [_shadow_alpha(omnigame.DecomposeConfig().train.steps, seed=s) for s in (2, 3)]
-    assert np.mean([default_shadow_alpha, *others]) >= 0.3
-    assert min(others) > 0.2
+    assert min(others) >= 0.3

@@ -8,12 +8,12 @@ from omnigame.io.shadow_grow import grow_shadows, still_noise
 H, W = 32, 64
 
 
-def _scene(seed=0, objects=1):
-    """A textured plate; object k (a grey block) casts a long black shadow of alpha 0.4 that
-    starts at its feet; the layers hold the objects and none of their shadows (what a model
-    that missed them gives)."""
+def _scene(seed=0, objects=1, ground=(0.3, 0.9)):
+    """A textured plate (values in `ground`); object k (a grey block) casts a long black shadow
+    of alpha 0.4 that starts at its feet; the layers hold the objects and none of their shadows
+    (what a model that missed them gives)."""
     g = torch.Generator().manual_seed(seed)
-    bg = 0.3 + 0.6 * torch.rand(1, 3, H, W, generator=g)
+    bg = ground[0] + (ground[1] - ground[0]) * torch.rand(1, 3, H, W, generator=g)
     masks = np.zeros((objects, 1, H, W), bool)
     rgba = torch.zeros(objects, 1, 4, H, W)
     shadow = torch.zeros(objects, H, W)
@@ -51,6 +51,16 @@ def test_grow_takes_a_missed_shadow_into_its_objects_layer():
     assert (_composite(rgba, bg) - frame[0]).abs().max() > 0.2  # and was not before
     inside = torch.from_numpy(masks[0, 0])
     assert torch.equal(out[0, 0][:, inside], rgba[0, 0][:, inside])  # the object is kept
+
+
+def test_grow_takes_a_shadow_on_dark_ground_too():
+    # plate 0.06-0.12: the shadow darkens it by 0.024-0.048, mostly under the 0.04 that counts
+    # on ground of mid-grey and brighter (probe seed 3's shadow on a near-black photo)
+    rgba, frame, bg, masks, shadow = _scene(ground=(0.06, 0.12))
+    out = _grow(rgba, frame, bg, masks)
+    on = shadow[0] > 0
+    assert torch.allclose(out[0, 0, 3][on], shadow[0][on], atol=0.05)
+    assert (_composite(out, bg) - frame[0]).abs().max() < 0.01
 
 
 def test_grow_gives_each_shadow_to_the_object_it_touches():
