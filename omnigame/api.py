@@ -66,8 +66,9 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     masks: one mask video or mask folder per object, when `video` does not hold them.
     out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
-        DecomposeConfig (init, fit_alpha, grow_shadow, hand_over, edge_matte, detail_transfer,
-        preview, overwrite, device, batch_frames) or dotted keys; or pass a whole `config`.
+        DecomposeConfig (init, fit_alpha, grow_shadow, hand_over, drop_motion, edge_matte,
+        detail_transfer, preview, overwrite, device, batch_frames) or dotted keys; or pass a
+        whole `config`.
     """
     cfg = make_config(config, **options)
     out = Path(out_dir) if out_dir is not None else None
@@ -105,7 +106,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
                           cfg.sharpen, to_frames=space.to_frames(),
                           seen_masks=None if space.canvas is None else prepared.masks,
                           fit_alpha=cfg.fit_alpha, grow_shadow=cfg.grow_shadow,
-                          hand_over=cfg.hand_over, edge_matte=cfg.edge_matte)
+                          hand_over=cfg.hand_over, drop_motion=cfg.drop_motion,
+                          edge_matte=cfg.edge_matte)
     if space.camera is not None:
         layers.homographies, layers.stabilised_background = space.camera.homographies, background
     metrics["reconstruction_psnr"] = psnr(layers.reconstruction, vid.frames)

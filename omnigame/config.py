@@ -173,6 +173,11 @@ class DecomposeConfig:
     # (its mask or its effect) is handed to that object (omnigame.io.hand_over): each player
     # sees only its own mask and can take the far end of another's shadow.
     hand_over: bool = True
+    # A patch of layer (away from its object's rim) whose change is within twice what the
+    # background changes by itself there (waves, foam, leaves) is dropped: that is the
+    # background moving, not an effect (omnigame.io.background_motion). Still backgrounds:
+    # no change.
+    drop_motion: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
     # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).
     edge_matte: bool = True

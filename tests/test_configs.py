@@ -122,3 +122,8 @@ def test_decompose_mattes_edges_by_default_and_not_in_the_reference_preset():
 def test_decompose_hands_detached_effects_over_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", []).hand_over is True
     assert _compose("decompose", ["preset=reference"]).hand_over is False
+
+
+def test_decompose_drops_background_motion_by_default_and_not_in_the_reference_preset():
+    assert _compose("decompose", []).drop_motion is True
+    assert _compose("decompose", ["preset=reference"]).drop_motion is False

@@ -5,7 +5,9 @@ folders), layers (the Layers result), result_writer (a result folder, written at
 result_reader (a result folder read back into Layers), alpha_fit (each effect's alpha fitted
 to the input frame at its resolution), shadow_grow (the change no layer explains, a darkening
 or, where the background is still, any change, given to the layer it touches), hand_over (an
-effect patch detached from its object handed to the one other object it touches), edge_matte
+effect patch detached from its object handed to the one other object it touches),
+background_motion (patches of layer no stronger than the background's own motion, dropped),
+edge_matte
 (each object's soft rim outside its binary mask),
 homographies (Omnimatte's homographies.txt: a camera path), files (the one atomic writer, overwrite
 guard, PNG frame-folder and mp4 writer that every output goes through), sheets (contact

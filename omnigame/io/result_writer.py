@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from ..data.prepare import resize_masks
 from ..model.rgba_decoder import ALPHA_FLOOR
 from .alpha_fit import fit_effect_alpha
+from .background_motion import drop_motion_from
 from .edge_matte import matte_edges
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
@@ -140,7 +141,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  detail: bool, sharpen: bool = True, chunk: int = 8, to_frames=None,
                  seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
                  grow_shadow: bool = False, edge_matte: bool = False,
-                 hand_over: bool = False) -> Layers:
+                 hand_over: bool = False, drop_motion: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -150,8 +151,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     (fit_effect_alpha); grow_shadow: the change no layer explains (a darkening; any change
     where the background is usually still), given to the layer it touches (grow_shadows);
     hand_over: an effect patch that does not touch its own object but touches one other,
-    given to that object (hand_over_detached); edge_matte: each object's rim outside its mask
-    matted (matte_edges). Works `chunk` frames at a time straight into the uint8 result, so no
+    given to that object (hand_over_detached); drop_motion: a patch of layer whose change is
+    within twice the background's own there removed (drop_background_motion); edge_matte:
+    each object's rim outside its mask matted (matte_edges). Works `chunk` frames at a time straight into the uint8 result, so no
     float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape
@@ -193,6 +195,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
             rgba = transfer_detail(rgba, frames, chw(layers.reconstruction, cut), order)
             layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
             layers.reconstruction[cut] = layers.composite(frames=part)
+    if drop_motion:  # on the finished layers: the background's noise must leave all effects out
+        drop_motion_from(layers, video.frames, video.masks, chunk)
     return layers
 
 
