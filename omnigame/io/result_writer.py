@@ -153,8 +153,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     hand_over: an effect patch that does not touch its own object but touches one other,
     given to that object (hand_over_detached); drop_motion: a patch of layer whose change is
     within twice the background's own there removed (drop_background_motion); edge_matte:
-    each object's rim outside its mask matted (matte_edges). Works `chunk` frames at a time straight into the uint8 result, so no
-    float copy of the whole video at full resolution is ever held.
+    each object's rim outside its mask matted (matte_edges). Detail transfer comes last, on
+    the layers as they will be written. Works `chunk` frames at a time straight into the uint8
+    result, so no float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape
     to_frames = to_frames or bilinear((H, W))
@@ -191,13 +192,25 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
             rgba = matte_edges(rgba, frames, plate, order, video.masks[:, cut])
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
         layers.reconstruction[cut] = layers.composite(frames=part)
-        if detail:
-            rgba = transfer_detail(rgba, frames, chw(layers.reconstruction, cut), order)
-            layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
-            layers.reconstruction[cut] = layers.composite(frames=part)
-    if drop_motion:  # on the finished layers: the background's noise must leave all effects out
+    if drop_motion:  # on every frame's layers: the background's noise leaves all effects out
         drop_motion_from(layers, video.frames, video.masks, chunk)
+    if detail:  # last: the residual goes into the layers as they will be written
+        _transfer_detail_in_place(layers, video.frames, chunk)
     return layers
+
+
+def _transfer_detail_in_place(layers: Layers, frames: np.ndarray, chunk: int) -> None:
+    """`transfer_detail` on a finished result's uint8 layers, `chunk` frames at a time, and
+    the reconstruction again."""
+    chw = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() / 255
+    for s in range(0, layers.num_frames, chunk):
+        part = range(s, min(layers.num_frames, s + chunk))
+        cut = slice(part.start, part.stop)
+        rgba = torch.from_numpy(layers.rgba[:, cut]).permute(0, 1, 4, 2, 3).float() / 255
+        rgba = transfer_detail(rgba, chw(frames[cut]), chw(layers.reconstruction[cut]),
+                               torch.from_numpy(layers.order[cut]))
+        layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+        layers.reconstruction[cut] = layers.composite(frames=part)
 
 
 def write_result(layers: Layers, video: Video, out_dir: Path, config_yaml: str,
