@@ -22,10 +22,10 @@ zero and every patch stays.
 
 The noise must leave the layers' effects out as well as the masks: a slow object's shadow
 covers the same sand in most frames, and counted as the background's own change it made the
-test drop that shadow (live set, scene 02: association 0.69 -> 0.31). So the test runs once every
-frame's layers are built, and their cover includes what the fits and `grow_shadow` added: from the
-model's own alpha it dropped a faint shadow `grow_shadow` had taken (synthetic split 0.891 ->
-0.883).
+test drop that shadow (live set, scene 02: association 0.69 -> 0.31). So the test runs once
+every frame's layers are built, and their cover includes what the fits and `grow_shadow`
+added: from the model's own alpha it dropped a faint shadow `grow_shadow` had taken
+(synthetic split 0.891 -> 0.883).
 
 Measured on the outputs kept by session 18's default runs (`experiments/dev_benchmark`,
 `rescore.py`): live set effect IoU 0.746 -> 0.778, association 0.764 -> 0.766; development
