@@ -39,30 +39,10 @@ import torch
 from scipy import ndimage
 
 from .alpha_fit import _behind_each
-from .layers import Layers
 from .shadow_grow import still_noise
 
 EIGHT = np.ones((3, 3), bool)  # 8-connected patches
-
-
-def drop_motion_from(layers: Layers, frames: np.ndarray, masks: np.ndarray, chunk: int = 8,
-                     ratio: float = 2.0, level: float = 0.05, rim: int = 2) -> None:
-    """In place on a finished result: `drop_background_motion` on every frame of layers.rgba
-    (L, N, H, W, 4) uint8, given the input frames (N, H, W, 3) uint8 and masks (L, N, H, W)
-    bool, then the reconstruction again. The noise leaves out every pixel a layer holds
-    (alpha above `level`) in the finished layers: what the fits and `grow_shadow` added is an
-    effect too."""
-    cover = (layers.rgba[..., 3] > round(255 * level)).any(0)  # (N, H, W)
-    noise = background_noise(frames, layers.background, masks, cover)
-    chw = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() / 255
-    for s in range(0, layers.rgba.shape[1], chunk):
-        cut = slice(s, min(layers.rgba.shape[1], s + chunk))
-        rgba = torch.from_numpy(layers.rgba[:, cut]).permute(0, 1, 4, 2, 3).float() / 255
-        kept = drop_background_motion(rgba, chw(layers.background[cut]),
-                                      torch.from_numpy(layers.order[cut]), masks[:, cut],
-                                      noise, ratio, level, rim)
-        layers.rgba[:, cut, ..., 3] = (kept[:, :, 3] * 255).round().byte().numpy()
-        layers.reconstruction[cut] = layers.composite(frames=range(cut.start, cut.stop))
+LEVEL = 0.05  # alpha that makes a patch, and a pixel some layer covers (fit_alpha's seed)
 
 
 def background_noise(frames: np.ndarray, background: np.ndarray, masks: np.ndarray,
@@ -75,7 +55,7 @@ def background_noise(frames: np.ndarray, background: np.ndarray, masks: np.ndarr
 
 def drop_background_motion(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor,
                            masks: np.ndarray, noise: np.ndarray, ratio: float = 2.0,
-                           level: float = 0.05, rim: int = 2) -> torch.Tensor:
+                           level: float = LEVEL, rim: int = 2) -> torch.Tensor:
     """rgba (L, n, 4, H, W) in [0, 1]; background (n, 3, H, W); order (n, L) back to front;
     masks (L, n, H, W) bool; noise (H, W) from `background_noise` -> rgba without the
     patches whose change is within `ratio` times the background's own (module docstring)."""

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from ..data.prepare import resize_masks
 from ..model.rgba_decoder import ALPHA_FLOOR
 from .alpha_fit import fit_effect_alpha
-from .background_motion import drop_motion_from
+from .background_motion import LEVEL, background_noise, drop_background_motion
 from .edge_matte import matte_edges
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
@@ -192,24 +192,26 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
             rgba = matte_edges(rgba, frames, plate, order, video.masks[:, cut])
         layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
         layers.reconstruction[cut] = layers.composite(frames=part)
-    if drop_motion:  # on every frame's layers: the background's noise leaves all effects out
-        drop_motion_from(layers, video.frames, video.masks, chunk)
+    if drop_motion:  # on every frame's layers, so the noise leaves all their effects out
+        cover = (layers.rgba[..., 3] > round(255 * LEVEL)).any(0)  # (N, H, W)
+        noise = background_noise(video.frames, bg, video.masks, cover)
+        _rework(layers, chunk, lambda rgba, cut: drop_background_motion(
+            rgba, chw(bg, cut), torch.from_numpy(video.order[cut]), video.masks[:, cut], noise))
     if detail:  # last: the residual goes into the layers as they will be written
-        _transfer_detail_in_place(layers, video.frames, chunk)
+        _rework(layers, chunk, lambda rgba, cut: transfer_detail(
+            rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
+            torch.from_numpy(video.order[cut])))
     return layers
 
 
-def _transfer_detail_in_place(layers: Layers, frames: np.ndarray, chunk: int) -> None:
-    """`transfer_detail` on a finished result's uint8 layers, `chunk` frames at a time, and
-    the reconstruction again."""
-    chw = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float() / 255
+def _rework(layers: Layers, chunk: int, step: Callable) -> None:
+    """In place on a built result: step(rgba (L, n, 4, H, W) in [0, 1], frames slice) -> rgba
+    on the uint8 layers, `chunk` frames at a time, then the reconstruction again."""
     for s in range(0, layers.num_frames, chunk):
         part = range(s, min(layers.num_frames, s + chunk))
         cut = slice(part.start, part.stop)
         rgba = torch.from_numpy(layers.rgba[:, cut]).permute(0, 1, 4, 2, 3).float() / 255
-        rgba = transfer_detail(rgba, chw(frames[cut]), chw(layers.reconstruction[cut]),
-                               torch.from_numpy(layers.order[cut]))
-        layers.rgba[:, cut] = to_uint8(rgba.permute(0, 1, 3, 4, 2))
+        layers.rgba[:, cut] = to_uint8(step(rgba, cut).permute(0, 1, 3, 4, 2))
         layers.reconstruction[cut] = layers.composite(frames=part)
 
 
