@@ -127,14 +127,15 @@ def test_grow_keeps_dtype_and_range(dtype):
 
 
 def _reflection_scene(waves: bool):
-    """Over 8 frames, a pale reflection (30% of the way to white) below the object in frame 0
+    """Over 8 frames, a pale change (30% of the way to white) beside the object in frame 0
     only; with `waves`, the same pixels also differ from the plate in every other frame (a
-    moving sea)."""
+    moving sea). Beside, not below: below the object is where its reflection can be, and
+    there a smaller change counts (`test_grow_takes_a_faint_change_where_...`)."""
     rgba, _, bg, masks, _ = _scene()
     n = 8
     frames = bg.repeat(n, 1, 1, 1)
     spot = torch.zeros(H, W, dtype=torch.bool)
-    spot[20:26, 10:14] = True  # just below the object's feet (rows 8-19)
+    spot[10:16, 14:18] = True  # just right of the object (x 10-13, rows 8-19)
     frames[0] = torch.where(spot, bg[0] + 0.3 * (1 - bg[0]), bg[0])
     if waves:
         g = torch.Generator().manual_seed(2)
@@ -189,3 +190,44 @@ def test_grow_takes_a_shadow_over_a_changing_background_only_when_clear(depth, t
     frame = torch.where(spot, bg[0] - depth * bg[0] / bg[0].mean(0), frame)
     out = _grow(rgba, frame, bg, masks, still=still)
     assert (out[0, 0, 3][spot].min() > 0.02) == taken
+
+
+def _beside_and_below(change: float):
+    """The object of `_scene` (rows 8-19, x 10-13) over a still plate, the frame brighter by
+    `change` in a spot just below it (where still water would mirror it) and in one just
+    beside it; `still` says the background changes by 0.05 everywhere by itself."""
+    rgba, _, bg, masks, _ = _scene()
+    below, beside = torch.zeros(H, W, dtype=torch.bool), torch.zeros(H, W, dtype=torch.bool)
+    below[20:26, 10:14] = True
+    beside[10:16, 14:18] = True
+    frame = torch.where(below | beside, bg + change, bg)
+    frame = torch.where(torch.from_numpy(masks[0, 0]), torch.full_like(frame, 0.2), frame)
+    return rgba, frame, bg, masks, below, beside, np.full((H, W), 0.05, np.float32)
+
+
+def test_grow_takes_a_faint_change_where_the_objects_reflection_can_be():
+    # 0.13 is 2.6 times what the background does by itself: a reflection below the object,
+    # a wave beside it
+    rgba, frame, bg, masks, below, beside, still = _beside_and_below(0.13)
+    out = _grow(rgba, frame, bg, masks, still=still)
+    assert out[0, 0, 3][below].min() > 0.1
+    assert out[0, 0, 3][beside].max() == 0
+    # with the mirror's bar as high as elsewhere, neither is taken
+    off = _grow(rgba, frame, bg, masks, still=still, mirror_factor=4.0)
+    assert off[0, 0, 3][below].max() == 0
+    # a change four times the background's own is taken on both sides
+    rgba, frame, bg, masks, below, beside, still = _beside_and_below(0.25)
+    out = _grow(rgba, frame, bg, masks, still=still)
+    assert out[0, 0, 3][below].min() > 0.1 and out[0, 0, 3][beside].min() > 0.1
+
+
+def test_mirror_reflects_the_mask_about_its_lowest_row():
+    from omnigame.io.shadow_grow import MIRROR_GROW, _mirror
+    mask = np.zeros((H, W), bool)
+    mask[10:20, 30] = True  # a pole, rows 10-19
+    mask[10, 31:35] = True  # its flag, at the top
+    mirror = _mirror(mask)
+    assert mirror[20:30, 30].all() and not mirror[:20 - MIRROR_GROW].any()
+    # the flag, 9 rows above the lowest row, lands 10 rows below it (row 29)
+    assert mirror[29, 31:35].all() and not mirror[29 - MIRROR_GROW - 1, 31 + MIRROR_GROW + 1:].any()
+    assert not _mirror(np.zeros((H, W), bool)).any()
