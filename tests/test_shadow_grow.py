@@ -192,31 +192,41 @@ def test_grow_takes_a_shadow_over_a_changing_background_only_when_clear(depth, t
     assert (out[0, 0, 3][spot].min() > 0.02) == taken
 
 
-def _beside_and_below(change: float):
-    """The object of `_scene` (rows 8-19, x 10-13) over a still plate, the frame brighter by
-    `change` in a spot just below it (where still water would mirror it) and in one just
-    beside it; `still` says the background changes by 0.05 everywhere by itself."""
-    rgba, _, bg, masks, _ = _scene()
+def _beside_and_below(change: float, towards=(0.9, 0.1, 0.1)):
+    """A red object (rows 8-19, x 10-13) over a flat grey plate; the frame moved `change` of
+    the way to `towards` (the object's red: its reflection; white: foam) in a spot just below
+    the object, where still water would mirror it, and in one just beside it; `still` says the
+    background changes by 0.05 everywhere by itself."""
+    masks = np.zeros((1, 1, H, W), bool)
+    masks[0, 0, 8:20, 10:14] = True
+    inside = torch.from_numpy(masks[0, 0])
+    red = torch.tensor([0.9, 0.1, 0.1])[:, None, None]
+    bg = torch.full((1, 3, H, W), 0.5)
+    rgba = torch.cat([red.expand(3, H, W), inside[None].float()])[None, None]
     below, beside = torch.zeros(H, W, dtype=torch.bool), torch.zeros(H, W, dtype=torch.bool)
     below[20:26, 10:14] = True
     beside[10:16, 14:18] = True
-    frame = torch.where(below | beside, bg + change, bg)
-    frame = torch.where(torch.from_numpy(masks[0, 0]), torch.full_like(frame, 0.2), frame)
+    target = torch.tensor(towards)[:, None, None]
+    frame = torch.where(below | beside, bg + change * (target - bg), bg)
+    frame = torch.where(inside, red, frame)
     return rgba, frame, bg, masks, below, beside, np.full((H, W), 0.05, np.float32)
 
 
 def test_grow_takes_a_faint_change_where_the_objects_reflection_can_be():
-    # 0.13 is 2.6 times what the background does by itself: a reflection below the object,
-    # a wave beside it
-    rgba, frame, bg, masks, below, beside, still = _beside_and_below(0.13)
+    # a third of the way to the object's red: 0.13 per channel, 2.6 times what the background
+    # does by itself. Below the object that is its reflection, beside it a wave.
+    rgba, frame, bg, masks, below, beside, still = _beside_and_below(1 / 3)
     out = _grow(rgba, frame, bg, masks, still=still)
     assert out[0, 0, 3][below].min() > 0.1
     assert out[0, 0, 3][beside].max() == 0
     # with the mirror's bar as high as elsewhere, neither is taken
     off = _grow(rgba, frame, bg, masks, still=still, mirror_factor=4.0)
     assert off[0, 0, 3][below].max() == 0
+    # as much brightening towards white below the red object is foam, not its reflection
+    rgba, frame, bg, masks, below, beside, still = _beside_and_below(0.26, (1.0, 1.0, 1.0))
+    assert _grow(rgba, frame, bg, masks, still=still)[0, 0, 3][below].max() == 0
     # a change four times the background's own is taken on both sides
-    rgba, frame, bg, masks, below, beside, still = _beside_and_below(0.25)
+    rgba, frame, bg, masks, below, beside, still = _beside_and_below(2 / 3)
     out = _grow(rgba, frame, bg, masks, still=still)
     assert out[0, 0, 3][below].min() > 0.1 and out[0, 0, 3][beside].min() > 0.1
 
