@@ -241,3 +241,7 @@ def test_mirror_reflects_the_mask_about_its_lowest_row():
     # the flag, 9 rows above the lowest row, lands 10 rows below it (row 29)
     assert mirror[29, 31:35].all() and not mirror[29 - MIRROR_GROW - 1, 31 + MIRROR_GROW + 1:].any()
     assert not _mirror(np.zeros((H, W), bool)).any()
+    # an object cut by the frame's top edge: its image ends as far below as it reaches above
+    mask = np.zeros((H, W), bool)
+    mask[0:6, 30] = True
+    assert _mirror(mask)[6:12, 30].all() and not _mirror(mask)[12 + MIRROR_GROW:].any()

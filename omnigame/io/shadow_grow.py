@@ -136,17 +136,23 @@ MIRROR_GROW = 3  # px: a reflection wavers about the object's mirror image
 MIRROR_AGREE = 0.5  # cosine: the change points towards the object's mirrored colour
 
 
-def _mirror(mask: np.ndarray) -> np.ndarray:
-    """(H, W) bool mask -> (H, W) bool: the mask reflected about its lowest row, below that row,
-    grown by MIRROR_GROW pixels: where still water would show the object's reflection."""
+def _flip(mask: np.ndarray):
+    """(H, W) bool -> ((H, W) bool, (H,) int): the mask reflected about its lowest row, below
+    that row (empty for an empty mask), and the row each row shows."""
     rows = np.flatnonzero(mask.any(1))
-    out = np.zeros_like(mask)
+    H = mask.shape[0]
     if rows.size == 0:
-        return out
-    low = rows[-1]
-    depth = min(low + 1, mask.shape[0] - 1 - low)  # rows below the object that have a source
-    out[low + 1:low + 1 + depth] = mask[low - depth + 1:low + 1][::-1]
-    return ndimage.binary_dilation(out, iterations=MIRROR_GROW) if out.any() else out
+        return np.zeros_like(mask), np.arange(H)
+    y, low = np.arange(H), rows[-1]
+    source = np.clip(2 * low + 1 - y, 0, H - 1)  # row y shows row 2 low + 1 - y
+    return mask[source] & ((y > low) & (y <= 2 * low + 1))[:, None], source
+
+
+def _mirror(mask: np.ndarray) -> np.ndarray:
+    """(H, W) bool mask -> (H, W) bool: `_flip`'s mirror image grown by MIRROR_GROW pixels:
+    where still water would show the object's reflection."""
+    flipped, _ = _flip(mask)
+    return ndimage.binary_dilation(flipped, iterations=MIRROR_GROW) if flipped.any() else flipped
 
 
 def _reflects(frame: torch.Tensor, recon: torch.Tensor, mask: np.ndarray,
@@ -155,14 +161,9 @@ def _reflects(frame: torch.Tensor, recon: torch.Tensor, mask: np.ndarray,
     the composite points towards the object's own colour at the mirrored place (the nearest
     mirrored mask pixel; cosine above `agree`): a reflection carries the object's colours,
     dimmed; foam or wash brightening under a dark object does not."""
-    rows = np.flatnonzero(mask.any(1))
-    if rows.size == 0:
-        return np.zeros_like(mask)
-    low, H = rows[-1], mask.shape[0]
-    source = np.clip(2 * low + 1 - np.arange(H), 0, H - 1)  # row y shows row 2 low + 1 - y
-    flipped = mask[source] & (np.arange(H) > low)[:, None]
+    flipped, source = _flip(mask)
     if not flipped.any():
-        return np.zeros_like(mask)
+        return flipped
     _, (iy, ix) = ndimage.distance_transform_edt(~flipped, return_indices=True)
     colour = frame[:, torch.from_numpy(source[iy]), torch.from_numpy(ix)]  # (3, H, W)
     change, towards = frame - recon, colour - recon
