@@ -94,7 +94,7 @@ def grow_shadows(rgba: torch.Tensor, frames: torch.Tensor, background: torch.Ten
         behind, recon = _behind_each(out[:, t], background[t], order[t])
         residual = frames[t] - recon
         scale = _darkness_scale(background[t])
-        mirrors = [_mirror(m) & _reflects(frames[t], recon, m) for m in masks[:, t]]
+        mirrors = [_reflects(frames[t], recon, m, _mirror(m)) for m in masks[:, t]]
         factor = np.where(np.any(mirrors, axis=0), mirror_factor, noise_factor)
         owner = _owners(residual, out[:, t, 3].numpy(), masks[:, t], level,
                         floor * scale[0].numpy(), factor)
@@ -148,27 +148,44 @@ def _flip(mask: np.ndarray):
     return mask[source] & ((y > low) & (y <= 2 * low + 1))[:, None], source
 
 
+def _box(region: np.ndarray, pad: int = 0):
+    """(H, W) bool, not empty -> (rows, cols) slices around its pixels, `pad` wider."""
+    rows, cols = np.flatnonzero(region.any(1)), np.flatnonzero(region.any(0))
+    return (slice(max(rows[0] - pad, 0), rows[-1] + pad + 1),
+            slice(max(cols[0] - pad, 0), cols[-1] + pad + 1))
+
+
 def _mirror(mask: np.ndarray) -> np.ndarray:
     """(H, W) bool mask -> (H, W) bool: `_flip`'s mirror image grown by MIRROR_GROW pixels:
     where still water would show the object's reflection."""
     flipped, _ = _flip(mask)
-    return ndimage.binary_dilation(flipped, iterations=MIRROR_GROW) if flipped.any() else flipped
-
-
-def _reflects(frame: torch.Tensor, recon: torch.Tensor, mask: np.ndarray,
-              agree: float = MIRROR_AGREE) -> np.ndarray:
-    """frame, recon (3, H, W); mask (H, W) bool -> (H, W) bool: where the frame's change over
-    the composite points towards the object's own colour at the mirrored place (the nearest
-    mirrored mask pixel; cosine above `agree`): a reflection carries the object's colours,
-    dimmed; foam or wash brightening under a dark object does not."""
-    flipped, source = _flip(mask)
     if not flipped.any():
         return flipped
-    _, (iy, ix) = ndimage.distance_transform_edt(~flipped, return_indices=True)
-    colour = frame[:, torch.from_numpy(source[iy]), torch.from_numpy(ix)]  # (3, H, W)
-    change, towards = frame - recon, colour - recon
+    box = _box(flipped, MIRROR_GROW)  # grown in its own box: per frame at the input size
+    out = np.zeros_like(flipped)
+    out[box] = ndimage.binary_dilation(flipped[box], iterations=MIRROR_GROW)
+    return out
+
+
+def _reflects(frame: torch.Tensor, recon: torch.Tensor, mask: np.ndarray, region: np.ndarray,
+              agree: float = MIRROR_AGREE) -> np.ndarray:
+    """frame, recon (3, H, W); mask, region (H, W) bool, region = `_mirror(mask)` -> (H, W)
+    bool: where in `region` the frame's change over the composite points towards the
+    object's own colour at the mirrored place (the nearest mirrored mask pixel; cosine above
+    `agree`): a reflection carries the object's colours, dimmed; foam or wash brightening
+    under a dark object does not."""
+    if not region.any():
+        return region
+    flipped, source = _flip(mask)
+    ys, xs = _box(region)  # holds every mirrored pixel, so the nearest one too
+    _, (iy, ix) = ndimage.distance_transform_edt(~flipped[ys, xs], return_indices=True)
+    rows, cols = source[iy + ys.start], ix + xs.start
+    colour = frame[:, torch.from_numpy(rows), torch.from_numpy(cols)]  # (3, h, w)
+    change, towards = frame[:, ys, xs] - recon[:, ys, xs], colour - recon[:, ys, xs]
     cosine = (change * towards).sum(0) / (change.norm(dim=0) * towards.norm(dim=0)).clamp_min(1e-6)
-    return (cosine > agree).numpy()
+    out = np.zeros_like(region)
+    out[ys, xs] = region[ys, xs] & (cosine > agree).numpy()
+    return out
 
 
 def _within_height(mask: np.ndarray) -> np.ndarray:
