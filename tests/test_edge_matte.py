@@ -80,6 +80,18 @@ def test_by_default_the_rim_takes_the_colour_of_the_masks_own_edge():
     assert (_composite(out, bg) - frame[0]).abs()[:, rim].mean() < 0.01
 
 
+def test_a_glint_on_the_outline_does_not_set_the_rim_beside_it():
+    rgba, frame, bg, masks, alpha = _scene()
+    outline = masks[0, 0] & ~ndimage.binary_erosion(masks[0, 0])
+    x = int(np.nonzero(outline[20])[0].max())  # the disc's right edge, middle row
+    assert not masks[0, 0, 20, x + 1] and alpha[20, x + 1] == 0.5
+    frame[0, :, 20, x] = torch.tensor([0.2, 0.9, 0.9])  # one pixel far from the object's red
+    rgba[0, 0, :3] = frame[0]
+    out = _matte(rgba, frame, bg, masks)
+    # the outline's colour around it decides the rim (from the glint alone alpha would be 0)
+    assert abs(out[0, 0, 3, 20, x + 1] - 0.5) < 0.2
+
+
 def test_a_mask_drawn_too_loose_shows_no_rim():
     rgba, frame, bg, masks, alpha = _scene()
     loose = (_disc(20, 24, 9 + 4) > 0.5).numpy()[None, None]  # 4 px past the object

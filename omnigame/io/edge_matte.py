@@ -8,9 +8,9 @@ background: the layer has a hard edge and the object's rim is missing from it. O
 development benchmark the rim (within 2 pixels of the mask, outside any shadow or reflection)
 holds 2-23% of each object's true alpha outside its mask, and the layers had little of it.
 
-In a band `width` pixels wide outside each mask, the object's colour F is taken from the
-nearest pixel `inset` or more pixels inside the mask, what lies behind the layer B from the
-composite, and alpha from the compositing equation I = a F + (1 - a) B by least squares with
+In a band `width` pixels wide outside each mask, the object's colour F is the mean colour of
+the mask's outline (its pixels `inset` or more inside) within OUTLINE_WINDOW pixels of the
+outline pixel nearest, what lies behind the layer B from the composite, and alpha from the compositing equation I = a F + (1 - a) B by least squares with
 a prior a0 on alpha, worth `prior_weight` of squared colour contrast:
     a = ((I - B) . (F - B) + w a0) / (|F - B|^2 + w),  clamped to [0, 1];
 then the colour that gives the frame back at that alpha, F' = B + (I - B) / a (clamped), so
@@ -33,6 +33,12 @@ The matte replaces the layer's alpha and colour only where it explains the frame
 the layer already does (a shadow at the feet stays the shadow's), and nowhere near
 another object's mask, whose edge is its own.
 
+F is a mean along the outline, not the nearest outline pixel alone, because one pixel of
+texture, a glint or noise is not the colour of the rim beside it: on the development
+benchmark's rims (true colours, true plate) alpha's error is 0.064 from the nearest pixel and
+0.057 from the mean over 5 px (0.056 over 7 or 11), and through the whole decoding the rim's
+error fell 0.067 -> 0.060 and association rose 0.831 -> 0.836.
+
 The pixels on the mask's own edge are a mix too, so F from them overstates alpha on an
 idealised ramp (the tests use `inset=2` there); on footage they explain the rim best (without
 the prior: |frame - composite| where it acts 0.083 -> 0.049 with `inset=0`, 0.051 / 0.052
@@ -49,6 +55,7 @@ from scipy import ndimage
 from .alpha_fit import _behind_each
 
 
+OUTLINE_WINDOW = 5  # px: F is the outline's mean colour over this window
 PRIOR_SIGMA = 0.8  # px: a straight edge's outside neighbour gets 0.25 of the blurred mask
 
 
@@ -95,7 +102,8 @@ class _Rim:
         self.band = torch.from_numpy((distance > 0) & (distance <= width) & ~near_other)[None]
         self.prior = torch.from_numpy(shape_prior(masks[k], prior))[None].to(frame.dtype)
         self.frame, self.behind = frame, behind
-        self.inside = frame[:, torch.from_numpy(iy), torch.from_numpy(ix)]  # F: nearest inside
+        outline = _outline_mean(frame, core if core.any() else masks[k])
+        self.inside = outline[:, torch.from_numpy(iy), torch.from_numpy(ix)]  # F: nearest inside
         self.gap, self.offset = self.inside - behind, frame - behind
 
     def matte(self, layer: torch.Tensor, weight: float) -> None:
@@ -114,3 +122,14 @@ class _Rim:
         take = self.band & better
         layer[3:] = torch.where(take, alpha, layer[3:])
         layer[:3] = torch.where(take, colour, layer[:3])
+
+
+def _outline_mean(frame: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
+    """frame (3, H, W), mask (H, W) bool -> (3, H, W): at each pixel of the mask's outline, the
+    mean colour of the outline within OUTLINE_WINDOW pixels (elsewhere meaningless)."""
+    outline = mask & ~ndimage.binary_erosion(mask)
+    weight = torch.from_numpy(outline).to(frame.dtype)[None, None]
+    pool = dict(kernel_size=OUTLINE_WINDOW, stride=1, padding=OUTLINE_WINDOW // 2)
+    total = torch.nn.functional.avg_pool2d(frame[None] * weight, **pool)[0]
+    count = torch.nn.functional.avg_pool2d(weight, **pool)[0]
+    return total / count.clamp_min(1e-8)
