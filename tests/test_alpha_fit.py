@@ -125,6 +125,41 @@ def test_fit_fades_out_with_the_distance_from_an_effect():
     assert (row[:-1] - row[1:] >= 0).all() and (row[:4] - row[1:5] > 0.05).all()
 
 
+def test_where_the_background_is_still_the_fit_does_not_fade_within_reach():
+    """The fade is for a moving background; over a still one (`still_noise` below a grey
+    level) the step is taken in full up to `reach` pixels from the effect, and no further."""
+    bg = torch.full((1, 3, H, W), 0.8)
+    frame = bg * 0.5
+    rgba = torch.zeros(1, 1, 4, H, W)
+    rgba[0, 0, 3, 14:18, 20:24] = 0.5
+    mask = np.zeros((1, 1, H, W), bool)
+    still = np.zeros((H, W), np.float32)
+    still[:, 26:] = 0.05  # the sea begins two pixels right of the effect
+    row = _fit(rgba, frame, bg, mask, reach=4, still=still)[0, 0, 3, 16, 20:30]
+    assert torch.allclose(row[:6], torch.full((6,), 0.5))  # the effect and its still margin
+    assert 0 < row[6] < 0.5 and row[6] > row[7] > 0 and row[8] == 0  # fading over the sea
+
+
+def test_two_overlapping_shadows_share_the_darkening():
+    """Where two layers' shadows overlap the frame shows only their combined darkening; the
+    layer in front must not take all that the blurred layers lack there."""
+    g = torch.Generator().manual_seed(0)
+    bg = 0.4 + 0.5 * torch.rand(1, 3, H, W, generator=g)
+    true = torch.zeros(2, 1, H, W)
+    true[0, :, 12:16, 4:28] = 0.4  # the back layer's shadow
+    true[1, :, 12:16, 20:44] = 0.4  # the front layer's, over it on columns 20-27
+    frame = (1 - true[1]) * ((1 - true[0]) * bg)
+    rgba = torch.zeros(2, 1, 4, H, W)  # black shadows, blurred as a 4x smaller model gives
+    for k in (0, 1):
+        small = F.avg_pool2d(true[k][None], 4)
+        rgba[k, 0, 3:] = F.interpolate(small, size=(H, W), mode="bilinear", align_corners=False)[0]
+    masks = np.zeros((2, 1, H, W), bool)
+    masks[0, 0, 4:16, 0:3], masks[1, 0, 4:16, 45:48] = True, True
+    out = _fit(rgba, frame, bg, masks)[:, 0, 3, 12:16, 21:27]
+    assert rgba[:, 0, 3, 12:16, 21:27].mean() < 0.3  # both blurred below the truth
+    assert (out - 0.4).abs().max() < 0.05  # both near their truth (in front alone: 0.49)
+
+
 def test_fit_leaves_another_objects_edge_and_detail_alone():
     """Object B's mask is drawn a pixel short: its edge differs from the plate just outside the
     mask; and B's layer has a blurred colour. Layer A, in front, has a faint haze there; the fit

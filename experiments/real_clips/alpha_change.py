@@ -2,7 +2,8 @@
 checkerboard) | alpha before | alpha after | alpha change (green: more, red: less, x4), cut
 around one object per row and zoomed 3x.
 
-    python experiments/real_clips/alpha_change.py NEW OLD OUT.png --clip ../shared/data/real/boys-beach \
+    python experiments/real_clips/alpha_change.py NEW OLD OUT.png \
+        --clip ../shared/data/real/boys-beach \
         --crop 42:0:130,300,190,300 --crop 42:1:130,300,310,420
 
 NEW and OLD are `omnigame-decompose` output folders of the same clip; --crop is

@@ -10,8 +10,9 @@ holds 2-23% of each object's true alpha outside its mask, and the layers had lit
 
 In a band `width` pixels wide outside each mask, the object's colour F is the mean colour of
 the mask's outline (its pixels `inset` or more inside) within OUTLINE_WINDOW pixels of the
-outline pixel nearest, what lies behind the layer B from the composite, and alpha from the compositing equation I = a F + (1 - a) B by least squares with
-a prior a0 on alpha, worth `prior_weight` of squared colour contrast:
+outline pixel nearest, what lies behind the layer B from the composite, and alpha from the
+compositing equation I = a F + (1 - a) B by least squares with a prior a0 on alpha, worth
+`prior_weight` of squared colour contrast:
     a = ((I - B) . (F - B) + w a0) / (|F - B|^2 + w),  clamped to [0, 1];
 then the colour that gives the frame back at that alpha, F' = B + (I - B) / a (clamped), so
 the layers still composite to the input. a0 from the mask's shape (`shape_prior`): the mask is

@@ -167,8 +167,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     rgba_small = full_range_alpha(rgba_small)
     # the blur bilinear upsampling leaves around an effect is about one model pixel wide
     reach = int(np.ceil(1.5 * max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
-    # where the background is usually still, over the whole video (grow_shadows' guard)
-    still = still_noise(video.frames, bg, video.masks) if grow_shadow else None
+    # where the background is usually still, over the whole video (grow_shadows' guard,
+    # fit_effect_alpha's reach)
+    still = still_noise(video.frames, bg, video.masks) if grow_shadow or fit_alpha else None
     chw = lambda a, cut: torch.from_numpy(np.ascontiguousarray(a[cut])).permute(0, 3, 1, 2).float() / 255
     for s in range(0, N, chunk):
         part = range(s, min(N, s + chunk))
@@ -183,7 +184,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         frames, plate = chw(video.frames, cut), chw(bg, cut)
         order = torch.from_numpy(video.order[cut])
         if fit_alpha:
-            rgba = fit_effect_alpha(rgba, frames, plate, order, video.masks[:, cut], reach)
+            rgba = fit_effect_alpha(rgba, frames, plate, order, video.masks[:, cut], reach,
+                                    still=still)
         if grow_shadow:
             rgba = grow_shadows(rgba, frames, plate, order, video.masks[:, cut], still=still)
         if hand_over:
