@@ -104,7 +104,7 @@ class _Rim:
         self.prior = torch.from_numpy(shape_prior(masks[k], prior))[None].to(frame.dtype)
         self.frame, self.behind = frame, behind
         outline = _outline_mean(frame, core if core.any() else masks[k])
-        self.inside = outline[:, torch.from_numpy(iy), torch.from_numpy(ix)]  # F: nearest inside
+        self.inside = outline[:, torch.from_numpy(iy), torch.from_numpy(ix)]  # F, from the nearest
         self.gap, self.offset = self.inside - behind, frame - behind
 
     def matte(self, layer: torch.Tensor, weight: float) -> None:
