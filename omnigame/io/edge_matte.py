@@ -125,12 +125,19 @@ class _Rim:
         layer[:3] = torch.where(take, colour, layer[:3])
 
 
-def _outline_mean(frame: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
+def _outline_mean(frame: torch.Tensor, mask: np.ndarray,
+                  window: int = OUTLINE_WINDOW) -> torch.Tensor:
     """frame (3, H, W), mask (H, W) bool -> (3, H, W): at each pixel of the mask's outline, the
-    mean colour of the outline within OUTLINE_WINDOW pixels (elsewhere meaningless)."""
-    outline = mask & ~ndimage.binary_erosion(mask)
+    mean colour of the outline within `window` pixels (elsewhere meaningless). Computed in the
+    mask's own box: per object and frame at the input size."""
+    ys, xs = np.nonzero(mask)
+    box = (slice(max(ys.min() - 1, 0), ys.max() + 2), slice(max(xs.min() - 1, 0), xs.max() + 2))
+    inner = mask[box]
+    outline = inner & ~ndimage.binary_erosion(inner)
     weight = torch.from_numpy(outline).to(frame.dtype)[None, None]
-    pool = dict(kernel_size=OUTLINE_WINDOW, stride=1, padding=OUTLINE_WINDOW // 2)
-    total = torch.nn.functional.avg_pool2d(frame[None] * weight, **pool)[0]
+    pool = dict(kernel_size=window, stride=1, padding=window // 2)
+    total = torch.nn.functional.avg_pool2d(frame[None, :, box[0], box[1]] * weight, **pool)[0]
     count = torch.nn.functional.avg_pool2d(weight, **pool)[0]
-    return total / count.clamp_min(1e-8)
+    out = torch.zeros_like(frame)
+    out[:, box[0], box[1]] = total / count.clamp_min(1e-8)
+    return out
