@@ -15,21 +15,21 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from omnigame.evaluation.evaluate import load_ground_truth  # noqa: E402
-from omnigame.io.edge_matte import shape_prior  # noqa: E402
+from omnigame.io.edge_matte import _outline_mean, shape_prior  # noqa: E402
 from omnigame.io.readers import read_input  # noqa: E402
 
 WEIGHT = 0.1  # edge_matte's default prior weight
 
 
 def outline_mean(frame: np.ndarray, mask: np.ndarray, window: int) -> np.ndarray:
-    """(H, W, 3): the mean colour of the mask's outline within `window` px of each pixel."""
-    outline = (mask & ~ndimage.binary_erosion(mask)).astype(np.float64)
-    total = ndimage.uniform_filter(frame * outline[..., None], (window, window, 1))
-    return total / np.maximum(ndimage.uniform_filter(outline, window), 1e-9)[..., None]
+    """(H, W, 3): edge_matte's guess, the mean colour of the mask's outline within `window` px."""
+    chw = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))
+    return _outline_mean(chw, mask, window).numpy().transpose(1, 2, 0)
 
 
 def guesses(frame, true_colour, mask):
