@@ -178,6 +178,10 @@ class DecomposeConfig:
     # background moving, not an effect (omnigame.io.background_motion). Still backgrounds:
     # no change.
     drop_motion: bool = True
+    # Where the background moves, layer alpha outside the object's rim that the frames two
+    # before and after do not hold at the same place relative to the layer is capped: an
+    # effect moves with its object, a wave by itself (omnigame.io.steady_effects).
+    steady: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
     # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).
     edge_matte: bool = True

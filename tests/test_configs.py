@@ -127,3 +127,8 @@ def test_decompose_hands_detached_effects_over_by_default_and_not_in_the_referen
 def test_decompose_drops_background_motion_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", []).drop_motion is True
     assert _compose("decompose", ["preset=reference"]).drop_motion is False
+
+
+def test_decompose_keeps_effects_steady_by_default_and_not_in_the_reference_preset():
+    assert _compose("decompose", []).steady is True
+    assert _compose("decompose", ["preset=reference"]).steady is False

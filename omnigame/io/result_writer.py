@@ -29,11 +29,12 @@ import torch.nn.functional as F
 
 from ..data.prepare import resize_masks
 from ..model.rgba_decoder import ALPHA_FLOOR
-from .alpha_fit import fit_effect_alpha
+from .alpha_fit import STILL_LEVEL, fit_effect_alpha
 from .background_motion import LEVEL, background_noise, drop_background_motion
 from .edge_matte import matte_edges
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
+from .steady_effects import steady_effects
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
 from .layers import Layers
@@ -141,7 +142,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  detail: bool, sharpen: bool = True, chunk: int = 8, to_frames=None,
                  seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
                  grow_shadow: bool = False, edge_matte: bool = False,
-                 hand_over: bool = False, drop_motion: bool = False) -> Layers:
+                 hand_over: bool = False, drop_motion: bool = False,
+                 steady: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -153,7 +155,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     hand_over: an effect patch that does not touch its own object but touches one other,
     given to that object (hand_over_detached); drop_motion: a patch of layer whose change is
     within twice the background's own there removed (drop_background_motion); edge_matte:
-    each object's rim outside its mask matted (matte_edges). Detail transfer comes last, on
+    each object's rim outside its mask matted (matte_edges); steady: where the background
+    moves, alpha no frame `gap` before or after holds at the same place relative to the layer
+    capped (steady_effects). Detail transfer comes last, on
     the layers as they will be written. Works `chunk` frames at a time straight into the uint8
     result, so no float copy of the whole video at full resolution is ever held.
     """
@@ -169,7 +173,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     reach = int(np.ceil(1.5 * max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
     # where the background is usually still, over the whole video (grow_shadows' guard,
     # fit_effect_alpha's reach)
-    still = still_noise(video.frames, bg, video.masks) if grow_shadow or fit_alpha else None
+    still = (still_noise(video.frames, bg, video.masks)
+             if grow_shadow or fit_alpha or steady else None)
     chw = lambda a, cut: torch.from_numpy(np.ascontiguousarray(a[cut])).permute(0, 3, 1, 2).float() / 255
     for s in range(0, N, chunk):
         part = range(s, min(N, s + chunk))
@@ -199,11 +204,21 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         noise = background_noise(video.frames, bg, video.masks, cover)
         _rework(layers, chunk, lambda rgba, cut: drop_background_motion(
             rgba, chw(bg, cut), torch.from_numpy(video.order[cut]), video.masks[:, cut], noise))
+    if steady:  # on every frame's layers: each frame is checked against its neighbours
+        tol = int(np.ceil(max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
+        capped = steady_effects(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL, tol=tol)
+        _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, capped[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(
             rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
             torch.from_numpy(video.order[cut])))
     return layers
+
+
+def _with_alpha(rgba: torch.Tensor, alpha: np.ndarray) -> torch.Tensor:
+    """rgba (L, n, 4, H, W) in [0, 1], alpha (L, n, H, W) uint8 -> rgba with that alpha."""
+    rgba[:, :, 3] = torch.from_numpy(np.ascontiguousarray(alpha)).to(rgba.dtype) / 255
+    return rgba
 
 
 def _rework(layers: Layers, chunk: int, step: Callable) -> None:
