@@ -22,7 +22,7 @@ of the true effect pixels the layers hold were held by a neighbour too, against 
 false ones. Effect IoU 0.789 -> 0.800 and 0.797 -> 0.802 with the defaults (gap 2, one model
 pixel = 2 px there). A 1 px tolerance gave more (0.805 / 0.808) but cut a kicking boy's
 shadow on boys-beach, whose legs move between frames (its layers at full size, 480x854:
-one model pixel is 8 px). The development benchmark's plates are still: unchanged.
+one model pixel is 5 px). The development benchmark's plates are still: unchanged.
 """
 from __future__ import annotations
 
