@@ -66,6 +66,20 @@ def test_rgba_decoder_shape_and_range(skip):
     assert 0.0 < out.min() and out.max() < 1.0  # clamp(-3, 3) then tanh: never exactly 0 or 1
 
 
+def test_rgba_decoder_is_the_references_clamped_tanh():
+    """sigmoid(2z) (what the decoder computes, for bit-identical runs) is (tanh(z) + 1) / 2."""
+    torch.manual_seed(0)
+    dec = RGBADecoder(32, [32, 16, 8, 8])
+    x = torch.randn(3, 32, 2, 3) * 5
+    out = dec(x)
+    seen = {}
+    dec.to_rgba.register_forward_hook(lambda m, i, o: seen.setdefault("logit", o))
+    dec(x)
+    expected = (torch.tanh(seen["logit"].clamp(-3.0, 3.0)) + 1.0) / 2.0
+    assert torch.allclose(out, expected, atol=1e-6)
+    assert (seen["logit"].abs() > 3).any() and (seen["logit"].abs() < 3).any()  # both regimes
+
+
 def test_full_size_parameter_counts_match_reference():
     """Reference notes s.2: per-component counts of the public model (skip on)."""
     model = OmnigameModel(ModelConfig(skip=True))

@@ -103,4 +103,8 @@ class RGBADecoder(nn.Module):
             x = torch.cat([x, skip], dim=1)
         x = self.ups[-1](x)
         # Clamp before tanh (reference): alpha stays in (0.0025, 0.9975), never exactly 0 or 1.
-        return (torch.tanh(self.clamp(self.to_rgba(x))) + 1.0) / 2.0
+        # (tanh(z) + 1) / 2 is computed as sigmoid(2z), the same function: with more than one
+        # thread, torch.tanh's first call in a process (MKL's vector library) differed in the
+        # last bit in about one process in three, and test-time training amplified that into
+        # different layers from the same seed; sigmoid gives the same bits every time.
+        return torch.sigmoid(2.0 * self.clamp(self.to_rgba(x)))
