@@ -35,9 +35,13 @@ from scipy import ndimage
 def best_shift(target: np.ndarray, source: np.ndarray, limit: int) -> tuple:
     """(H, W) alphas -> integer (dy, dx), each within `limit`, that moves `source` onto
     `target` best: the peak of their circular cross-correlation."""
-    H, W = target.shape
-    spectrum = np.fft.rfft2(target) * np.conj(np.fft.rfft2(source))
-    corr = np.fft.fftshift(np.fft.irfft2(spectrum, s=(H, W)))
+    return _peak(np.fft.rfft2(target), np.fft.rfft2(source), target.shape, limit)
+
+
+def _peak(target: np.ndarray, source: np.ndarray, shape: tuple, limit: int) -> tuple:
+    """`best_shift` from the two alphas' spectra (np.fft.rfft2), so each frame's is taken once."""
+    H, W = shape
+    corr = np.fft.fftshift(np.fft.irfft2(target * np.conj(source), s=(H, W)))
     ly, lx = min(limit, H // 2 - 1), min(limit, W // 2 - 1)
     window = corr[H // 2 - ly:H // 2 + ly + 1, W // 2 - lx:W // 2 + lx + 1]
     dy, dx = np.unravel_index(window.argmax(), window.shape)
@@ -67,13 +71,18 @@ def steady_effects(alpha: np.ndarray, masks: np.ndarray, moving: Optional[np.nda
     limit = limit or max(H, W) // 16
     if N < 2 or (moving is not None and not moving.any()):
         return out
+    spectra: dict = {}  # (k, t) -> the alpha's spectrum, kept while frames near t need it
     for k, t in np.ndindex(L, N):
         near = [u for u in (t - gap, t + gap) if 0 <= u < N]
         near = near or [u for u in (t - 1, t + 1) if 0 <= u < N]  # a clip shorter than gap
-        here = alpha[k, t].astype(np.float32)
+        for key in [key for key in spectra if key[0] != k or key[1] < t - gap]:
+            del spectra[key]
+        for u in [t] + near:
+            if (k, u) not in spectra:
+                spectra[k, u] = np.fft.rfft2(alpha[k, u].astype(np.float32))
         cap = np.zeros_like(alpha[k, t])
         for u in near:
-            shift = best_shift(here, alpha[k, u].astype(np.float32), limit)
+            shift = _peak(spectra[k, t], spectra[k, u], (H, W), limit)
             cap = np.maximum(cap, moved(alpha[k, u], *shift))
         if tol:
             cap = ndimage.maximum_filter(cap, size=2 * tol + 1)
