@@ -169,8 +169,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                     list(video.object_names), video.fps)
     resized = tuple(rgba_small.shape[-2:]) != (H, W)
     rgba_small = full_range_alpha(rgba_small)
+    model_pixel = max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])  # in frame pixels
     # the blur bilinear upsampling leaves around an effect is about one model pixel wide
-    reach = int(np.ceil(1.5 * max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
+    reach = int(np.ceil(1.5 * model_pixel))
     # where the background is usually still, over the whole video (grow_shadows' guard,
     # fit_effect_alpha's reach)
     still = (still_noise(video.frames, bg, video.masks)
@@ -205,8 +206,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         _rework(layers, chunk, lambda rgba, cut: drop_background_motion(
             rgba, chw(bg, cut), torch.from_numpy(video.order[cut]), video.masks[:, cut], noise))
     if steady:  # on every frame's layers: each frame is checked against its neighbours
-        tol = int(np.ceil(max(H / rgba_small.shape[-2], W / rgba_small.shape[-1])))
-        capped = steady_effects(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL, tol=tol)
+        capped = steady_effects(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL,
+                                tol=int(np.ceil(model_pixel)))
         _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, capped[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(

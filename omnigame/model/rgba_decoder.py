@@ -105,6 +105,6 @@ class RGBADecoder(nn.Module):
         # Clamp before tanh (reference): alpha stays in (0.0025, 0.9975), never exactly 0 or 1.
         # (tanh(z) + 1) / 2 is computed as sigmoid(2z), the same function: with more than one
         # thread, torch.tanh's first call in a process (MKL's vector library) differed in the
-        # last bit in about one process in three, and test-time training amplified that into
+        # last bit in 2 to 4 of every 10-12 processes, and test-time training amplified that into
         # different layers from the same seed; sigmoid gives the same bits every time.
         return torch.sigmoid(2.0 * self.clamp(self.to_rgba(x)))
