@@ -66,7 +66,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     masks: one mask video or mask folder per object, when `video` does not hold them.
     out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
-        DecomposeConfig (init, fit_alpha, grow_shadow, hand_over, drop_motion, steady, edge_matte,
+        DecomposeConfig (init, fit_alpha, grow_shadow, hand_over, drop_motion, steady, steady_owner,
+        edge_matte,
         detail_transfer, preview, overwrite, device, batch_frames) or dotted keys; or pass a
         whole `config`.
     """
@@ -107,7 +108,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
                           seen_masks=None if space.canvas is None else prepared.masks,
                           fit_alpha=cfg.fit_alpha, grow_shadow=cfg.grow_shadow,
                           hand_over=cfg.hand_over, drop_motion=cfg.drop_motion,
-                          steady=cfg.steady, edge_matte=cfg.edge_matte)
+                          steady=cfg.steady, steady_owner=cfg.steady_owner,
+                          edge_matte=cfg.edge_matte)
     if space.camera is not None:
         layers.homographies, layers.stabilised_background = space.camera.homographies, background
     metrics["reconstruction_psnr"] = psnr(layers.reconstruction, vid.frames)

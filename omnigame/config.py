@@ -104,6 +104,9 @@ class TrainConfig:
     # area get 1 (the 5-minute budget).
     max_object_clips: int = 6
     lr: float = 1e-3
+    # share of the steps, at the end, over which the learning rate falls linearly to zero
+    # (0: constant, as the reference)
+    lr_anneal: float = 0.0
     weight_decay: float = 1e-4  # reference (optax default); PyTorch's default would be 1e-2
     clip: ClipConfig = field(default_factory=ClipConfig)
     loss: LossConfig = field(default_factory=LossConfig)
@@ -182,6 +185,10 @@ class DecomposeConfig:
     # before and after do not hold at the same place relative to the layer is capped: an
     # effect moves with its object, a wave by itself (omnigame.io.steady_effects).
     steady: bool = True
+    # Alpha a layer holds in one frame only, at a place another layer holds in the frames
+    # around, goes to that layer: two players can take one shadow in a frame, but it stays
+    # with its object over time (omnigame.io.steady_owner).
+    steady_owner: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
     # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).
     edge_matte: bool = True

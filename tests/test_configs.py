@@ -132,3 +132,5 @@ def test_decompose_drops_background_motion_by_default_and_not_in_the_reference_p
 def test_decompose_keeps_effects_steady_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", []).steady is True
     assert _compose("decompose", ["preset=reference"]).steady is False
+    assert _compose("decompose", []).steady_owner is True
+    assert _compose("decompose", ["preset=reference"]).steady_owner is False

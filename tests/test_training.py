@@ -7,7 +7,7 @@ from omnigame.data.clips import ClipDataset, collate
 from omnigame.config import ClipConfig, TrainConfig
 from omnigame.data.prepare import prepare
 from omnigame.model.network import OmnigameModel
-from omnigame.training.loop import train
+from omnigame.training.loop import learning_rate, train
 
 from conftest import disc_video, tiny_model_config
 
@@ -31,8 +31,10 @@ class Interrupted(ClipDataset):
         return super().__getitem__(i)
 
 
-def test_resume_gives_the_same_next_steps_as_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("anneal", [0.0, 0.5])
+def test_resume_gives_the_same_next_steps_as_an_uninterrupted_run(tmp_path, anneal):
     model_a, data, cfg = _setup()
+    cfg.lr_anneal = anneal  # the resumed steps take the annealed rate, not the checkpoint's
     train(model_a, data, cfg, tmp_path / "a")
 
     model_b, data_b, _ = _setup()
@@ -45,6 +47,15 @@ def test_resume_gives_the_same_next_steps_as_an_uninterrupted_run(tmp_path):
     assert result.steps == 4 and [row["step"] for row in result.history] == [2, 3]
     for (name, a), (_, c) in zip(model_a.state_dict().items(), model_c.state_dict().items()):
         assert torch.equal(a, c), name
+
+
+def test_learning_rate_is_constant_or_falls_linearly_to_zero_over_the_last_share():
+    constant = TrainConfig(steps=10, lr=1e-3)
+    assert [learning_rate(s, constant) for s in range(10)] == [1e-3] * 10
+    annealed = TrainConfig(steps=10, lr=1e-3, lr_anneal=0.4)
+    rates = [learning_rate(s, annealed) for s in range(10)]
+    assert rates[:7] == [1e-3] * 7  # the last 4 steps fall from the full rate (step 6) on
+    assert rates[7:] == pytest.approx([7.5e-4, 5e-4, 2.5e-4])
 
 
 def test_training_reduces_the_loss(tmp_path):

@@ -35,6 +35,7 @@ from .edge_matte import matte_edges
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
 from .steady_effects import steady_effects
+from .steady_owner import steady_owner as steady_owner_alpha
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
 from .layers import Layers
@@ -143,7 +144,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
                  grow_shadow: bool = False, edge_matte: bool = False,
                  hand_over: bool = False, drop_motion: bool = False,
-                 steady: bool = False) -> Layers:
+                 steady: bool = False, steady_owner: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -157,7 +158,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     within twice the background's own there removed (drop_background_motion); edge_matte:
     each object's rim outside its mask matted (matte_edges); steady: where the background
     moves, alpha no frame `gap` before or after holds at the same place relative to the layer
-    capped (steady_effects). Detail transfer comes last, on
+    capped (steady_effects); steady_owner: alpha a layer holds in one frame only, at a place
+    another layer holds in the frames around, handed to that layer (steady_owner). Detail
+    transfer comes last, on
     the layers as they will be written. Works `chunk` frames at a time straight into the uint8
     result, so no float copy of the whole video at full resolution is ever held.
     """
@@ -209,6 +212,10 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         capped = steady_effects(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL,
                                 tol=int(np.ceil(model_pixel)))
         _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, capped[:, cut]))
+    if steady_owner:  # after steady: what a layer keeps is what its neighbours hold
+        owned = steady_owner_alpha(layers.rgba[..., 3], video.masks,
+                                   tol=int(np.ceil(model_pixel)))
+        _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, owned[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(
             rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),

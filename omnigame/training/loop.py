@@ -148,6 +148,7 @@ def _save(path: Path, model, opt, step: int, cfg, stage: str, identity, seconds)
 def _step(model, opt, batch: Batch, cfg: TrainConfig, step: int, monitor: Monitor) -> dict:
     """One optimizer step; `model` may be the DistributedDataParallel wrapper."""
     model.train()
+    _apply_lr(opt, learning_rate(step, cfg), quiet=True)
     lambda_m = mask_weight(step, cfg.steps, cfg.loss.mask)
     warm_up = step < cfg.loss.effect_warmup * cfg.steps
     terms, rgba, hidden = loss_on_batch(model, batch, cfg, lambda_m, warm_up)
@@ -189,7 +190,7 @@ def _resume(model, opt, run_dir: Path, identity: dict, cfg: TrainConfig, device,
     model.load_state_dict(state["model"])
     if state.get("optimizer") is not None:
         opt.load_state_dict(state["optimizer"])
-    _apply_lr(opt, cfg.lr)
+    _apply_lr(opt, learning_rate(int(state["step"]), cfg))
     restore_rng(state)
     if state.get("rank_rng") is not None:
         torch.set_rng_state(state["rank_rng"][dd.rank()])
@@ -197,10 +198,19 @@ def _resume(model, opt, run_dir: Path, identity: dict, cfg: TrainConfig, device,
     return int(state["step"]), float(state.get("seconds", 0.0))
 
 
-def _apply_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+def learning_rate(step: int, cfg: TrainConfig) -> float:
+    """cfg.lr, falling linearly to zero over the last cfg.lr_anneal share of the steps."""
+    start = (1.0 - cfg.lr_anneal) * cfg.steps
+    if cfg.lr_anneal <= 0 or step < start:
+        return cfg.lr
+    return cfg.lr * (cfg.steps - step) / (cfg.steps - start)
+
+
+def _apply_lr(opt: torch.optim.Optimizer, lr: float, quiet: bool = False) -> None:
     # load_state_dict restores the checkpoint's lr; the configured one wins, so that
     # "lower train.lr and resume" (after a NaN loss) does what it says.
     for group in opt.param_groups:
         if group["lr"] != lr:
-            log.info("learning rate %g -> %g from this step on", group["lr"], lr)
+            if not quiet:
+                log.info("learning rate %g -> %g from this step on", group["lr"], lr)
             group["lr"] = lr
