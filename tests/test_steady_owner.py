@@ -2,8 +2,11 @@
 frames around, goes back to that layer; what is held steadily stays where it is."""
 import numpy as np
 import pytest
+import torch
 
+from omnigame.io.result_writer import build_layers
 from omnigame.io.steady_owner import steady_owner, supports
+from omnigame.io.video import Video
 
 L, N, H, W = 2, 8, 40, 64
 
@@ -69,3 +72,19 @@ def test_too_few_frames_or_one_layer_changes_nothing(frames):
     alpha, masks = _two_walkers()
     assert np.array_equal(steady_owner(alpha[:, :frames], masks[:, :frames]), alpha[:, :frames])
     assert np.array_equal(steady_owner(alpha[:1], masks[:1]), alpha[:1])
+
+
+def test_build_layers_hands_the_shadow_back_only_with_steady_owner():
+    """Through build_layers, on a still background: the slip of frames 4 and 6 is mended
+    with steady_owner=True (steady does nothing there: nothing moves)."""
+    alpha, masks = _two_walkers()
+    bg = np.full((H, W, 3), 200, np.uint8)
+    video = Video(np.broadcast_to(bg, (N, H, W, 3)).copy(), masks,
+                  np.tile(np.arange(L), (N, 1)), background=bg)
+    small = torch.zeros(L, N, 4, H, W)
+    small[:, :, 3] = torch.from_numpy(alpha).float() / 255
+    kw = dict(detail=False, sharpen=False, steady=True)
+    plain, owned = (build_layers(small, video, bg, steady_owner=s, **kw) for s in (False, True))
+    assert plain.rgba[1, 4, 20:24, 40:56, 3].min() >= 50
+    assert owned.rgba[1, 4, 20:24, 40:56, 3].max() == 0
+    assert owned.rgba[0, 4, 20:24, 40:56, 3].min() > plain.rgba[0, 4, 20:24, 40:56, 3].max()
