@@ -38,6 +38,18 @@ def test_a_shadow_taken_by_the_wrong_layer_in_two_frames_goes_back_to_its_owner(
         assert np.all(np.abs(out[0, t, 20:24, 40:56] - cover) <= 1)
 
 
+def test_what_the_owner_cannot_take_stays_so_the_frame_keeps_its_cover():
+    alpha, masks = _two_walkers()
+    for t in (4, 6):  # the other layer takes more than the owner ever holds (0.3)
+        alpha[1, t, 20:24, 40:56] = 128
+    out = steady_owner(alpha, masks, tol=1).astype(float) / 255
+    a = alpha.astype(float) / 255
+    clear = lambda x: (1 - x[0, 4, 20:24, 40:56]) * (1 - x[1, 4, 20:24, 40:56])
+    assert np.all(np.abs(out[0, 4, 20:24, 40:56] - 77 / 255) <= 1 / 255)  # up to its support
+    assert np.all(out[1, 4, 20:24, 40:56] > 0.3)  # the rest stays
+    assert np.all(np.abs(clear(out) - clear(a)) <= 2 / 255)
+
+
 def test_what_both_layers_hold_steadily_stays_where_it_is():
     alpha, masks = _two_walkers()
     steady = alpha.copy()
