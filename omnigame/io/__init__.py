@@ -8,7 +8,9 @@ or, where the background is still, any change, given to the layer it touches), h
 effect patch detached from its object handed to the one other object it touches),
 background_motion (patches of layer no stronger than the background's own motion, dropped),
 steady_effects (where the background moves, alpha the neighbouring frames do not hold
-relative to the layer, capped: an effect moves with its object), edge_matte (each object's soft rim outside its binary mask),
+relative to the layer, capped: an effect moves with its object), steady_owner (alpha a layer
+holds in one frame only, given to the layer that holds the place in the frames around),
+edge_matte (each object's soft rim outside its binary mask),
 homographies (Omnimatte's homographies.txt: a camera path), files (the one atomic writer, overwrite
 guard, PNG frame-folder and mp4 writer that every output goes through), sheets (contact
 sheets: rows of frames and layers in one PNG).
