@@ -160,8 +160,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     moves, alpha no frame `gap` before or after holds at the same place relative to the layer
     capped (steady_effects); steady_owner: alpha a layer holds in one frame only, at a place
     another layer holds in the frames around, handed to that layer (steady_owner). Detail
-    transfer comes last, on
-    the layers as they will be written. Works `chunk` frames at a time straight into the uint8
+    transfer comes last, on the layers as they will be written. Works `chunk` frames at a time straight into the uint8
     result, so no float copy of the whole video at full resolution is ever held.
     """
     N, H, W, _ = video.frames.shape

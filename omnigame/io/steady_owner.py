@@ -9,11 +9,10 @@ what j holds there in the frames t-2, t-1, t+1 and t+2, each moved by j's own be
 translation (`steady_effects.best_shift`: the object dominates the alpha), the second largest
 of the four (one neighbour alone can share the same slip), widened by `tol` pixels. Outside
 every mask, beyond j's rim, where j holds more than its support and another layer k holds
-less than its own (and at least `level`: an effect, not a haze), k takes what j holds
-beyond its support, up to k's own support, so that
-the pair's cover 1 - (1 - a_j)(1 - a_k) is kept: what k cannot take stays in j. Nothing is
-dropped: alpha no other layer supports stays where it is, and where the background moves
-`steady_effects` has already capped it.
+less than its own (and its own is at least `level`: an effect, not a haze), k takes what j
+holds beyond its support, up to k's support, so that the pair's cover 1 - (1 - a_j)(1 - a_k)
+is kept: what k cannot take stays in j. Nothing is dropped: alpha no other layer supports
+stays where it is, and where the background moves `steady_effects` has already capped it.
 
 Measured on the outputs kept by six default runs of the live set (`rescore.py`, session 24):
 effect IoU 0.774 -> 0.779 (that run; its scene 02 0.723 -> 0.741), the other five up by
