@@ -68,3 +68,17 @@ def test_ownership_oracle_hands_the_effect_back():
     assert (owned[:, :, masks.any(0)[0]] == ours[:, :, masks.any(0)[0]]).all()  # masks untouched
     score = association_accuracy(owned, true, masks)["per_object"][0]
     assert score == pytest.approx(0.5)  # the visible half; the hidden half stays missing
+
+
+def test_claims_split_the_claimed_share_by_where_it_lies():
+    true, masks, order = scene()
+    ours = masks.astype(float)
+    ours[1, 0, 7:9, 6:9] = 0.5  # object 1's layer holds object 0's visible effect...
+    ours[1, 0, 7:9, 8] = 0.0  # ...cut off from its mask by a column: detached, not joined
+    split = dict(zip(association.CLAIMS, association.claims(ours, true, masks, 0)))
+    claimed = association.losses(ours, true, masks, order, 0)[-1]
+    assert sum(split.values()) == pytest.approx(claimed)
+    assert split["detached"] > 0 and split["joined"] == 0 and split["overlap"] == 0
+    ours[1, 0, 7:9, 8] = 0.5  # joined to object 1's mask (columns 9-11) again
+    split = dict(zip(association.CLAIMS, association.claims(ours, true, masks, 0)))
+    assert split["detached"] == 0 and split["joined"] > 0
