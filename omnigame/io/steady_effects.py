@@ -59,6 +59,21 @@ def moved(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
+def held_nearby(layer: np.ndarray, t: int, near: list, spectra: dict, limit: int) -> np.ndarray:
+    """layer (N, H, W): one layer's alpha -> (len(near), H, W): what the frames `near` hold,
+    each moved onto frame t by the layer's best shift (`best_shift`). spectra: frame -> the
+    alpha's spectrum, a cache the caller keeps for this layer while t rises; frames before
+    the earliest of t and `near` leave it."""
+    for u in [u for u in spectra if u < min([t] + near)]:
+        del spectra[u]
+    for u in [t] + near:
+        if u not in spectra:
+            spectra[u] = np.fft.rfft2(layer[u].astype(np.float32))
+    H, W = layer.shape[1:]
+    return np.stack([moved(layer[u], *_peak(spectra[t], spectra[u], (H, W), limit))
+                     for u in near])
+
+
 def steady_effects(alpha: np.ndarray, masks: np.ndarray, moving: Optional[np.ndarray],
                    gap: int = 2, tol: int = 1, rim: int = 2,
                    limit: Optional[int] = None) -> np.ndarray:
@@ -71,19 +86,12 @@ def steady_effects(alpha: np.ndarray, masks: np.ndarray, moving: Optional[np.nda
     limit = limit or max(H, W) // 16
     if N < 2 or (moving is not None and not moving.any()):
         return out
-    spectra: dict = {}  # (k, t) -> the alpha's spectrum, kept while frames near t need it
     for k, t in np.ndindex(L, N):
+        if t == 0:
+            spectra: dict = {}  # this layer's spectra, kept while frames near t need them
         near = [u for u in (t - gap, t + gap) if 0 <= u < N]
         near = near or [u for u in (t - 1, t + 1) if 0 <= u < N]  # a clip shorter than gap
-        for key in [key for key in spectra if key[0] != k or key[1] < t - gap]:
-            del spectra[key]
-        for u in [t] + near:
-            if (k, u) not in spectra:
-                spectra[k, u] = np.fft.rfft2(alpha[k, u].astype(np.float32))
-        cap = np.zeros_like(alpha[k, t])
-        for u in near:
-            shift = _peak(spectra[k, t], spectra[k, u], (H, W), limit)
-            cap = np.maximum(cap, moved(alpha[k, u], *shift))
+        cap = held_nearby(alpha[k], t, near, spectra, limit).max(0)
         if tol:
             cap = ndimage.maximum_filter(cap, size=2 * tol + 1)
         free = ~ndimage.binary_dilation(masks[k, t], iterations=rim) if rim else ~masks[k, t]

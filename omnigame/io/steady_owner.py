@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .steady_effects import _peak, moved
+from .steady_effects import held_nearby
 
 NEIGHBOURS = (-2, -1, 1, 2)
 AGREE = 2  # how many neighbours must hold a place for it to be supported
@@ -40,18 +40,12 @@ def supports(alpha: np.ndarray, tol: int) -> np.ndarray:
     limit = max(H, W) // 16
     out = np.full_like(alpha, 255)
     for k in range(L):
-        spectra: dict = {}  # frame -> spectrum, kept while a frame near t needs it
+        spectra: dict = {}  # this layer's spectra, kept while frames near t need them
         for t in range(N):
             near = [t + d for d in NEIGHBOURS if 0 <= t + d < N]
-            for u in [u for u in spectra if u < t + NEIGHBOURS[0]]:
-                del spectra[u]
-            for u in [t] + near:
-                if u not in spectra:
-                    spectra[u] = np.fft.rfft2(alpha[k, u].astype(np.float32))
             if len(near) < AGREE:
                 continue
-            held = np.stack([moved(alpha[k, u], *_peak(spectra[t], spectra[u], (H, W), limit))
-                             for u in near])
+            held = held_nearby(alpha[k], t, near, spectra, limit)
             cap = np.sort(held, axis=0)[-AGREE]
             out[k, t] = ndimage.maximum_filter(cap, size=2 * tol + 1) if tol else cap
     return out
