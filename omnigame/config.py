@@ -190,7 +190,8 @@ class DecomposeConfig:
     # with its object over time (omnigame.io.steady_owner).
     steady_owner: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
-    # matted from the nearest colour inside the mask and what is behind (omnigame.io.edge_matte).
+    # matted from the mask's outline colour over what is behind, the object's own effect (a
+    # shadow at the feet) included (omnigame.io.edge_matte).
     edge_matte: bool = True
     detail_transfer: bool = True
     preview: bool = True
