@@ -114,7 +114,7 @@ class _Rim:
         self.band = torch.from_numpy((distance > 0) & (distance <= width) & ~near_other)[None]
         # just beyond the band, where the layer's own effect (if any) is not the object's edge
         beyond = (distance > width) & (distance <= width + BEYOND) & ~near_other
-        self.beyond = torch.from_numpy(beyond).to(frame.dtype)[None, None]
+        self.beyond = torch.from_numpy(beyond).to(frame.dtype)
         self.source = (tuple(torch.from_numpy(i) for i in ndimage.distance_transform_edt(
             ~beyond, return_indices=True)[1]) if beyond.any() else None)
         self.prior = torch.from_numpy(shape_prior(masks[k], prior))[None].to(frame.dtype)
@@ -152,10 +152,8 @@ class _Rim:
         over OUTLINE_WINDOW px there and carried to each pixel from the nearest; 0 if none."""
         if self.source is None:
             return torch.zeros_like(layer)
-        held = torch.cat([layer[:3] * layer[3:], layer[3:]])[None] * self.beyond
-        pool = dict(kernel_size=OUTLINE_WINDOW, stride=1, padding=OUTLINE_WINDOW // 2)
-        count = torch.nn.functional.avg_pool2d(self.beyond, **pool)[0]
-        mean = torch.nn.functional.avg_pool2d(held, **pool)[0] / count.clamp_min(1e-8)
+        held = torch.cat([layer[:3] * layer[3:], layer[3:]])
+        mean = _window_mean(held, self.beyond, OUTLINE_WINDOW)
         return mean[:, self.source[0], self.source[1]].clamp(0, 1)
 
 
@@ -167,11 +165,16 @@ def _outline_mean(frame: torch.Tensor, mask: np.ndarray,
     ys, xs = np.nonzero(mask)
     box = (slice(max(ys.min() - 1, 0), ys.max() + 2), slice(max(xs.min() - 1, 0), xs.max() + 2))
     inner = mask[box]
-    outline = inner & ~ndimage.binary_erosion(inner)
-    weight = torch.from_numpy(outline).to(frame.dtype)[None, None]
-    pool = dict(kernel_size=window, stride=1, padding=window // 2)
-    total = torch.nn.functional.avg_pool2d(frame[None, :, box[0], box[1]] * weight, **pool)[0]
-    count = torch.nn.functional.avg_pool2d(weight, **pool)[0]
+    outline = torch.from_numpy(inner & ~ndimage.binary_erosion(inner)).to(frame.dtype)
     out = torch.zeros_like(frame)
-    out[:, box[0], box[1]] = total / count.clamp_min(1e-8)
+    out[:, box[0], box[1]] = _window_mean(frame[:, box[0], box[1]], outline, window)
     return out
+
+
+def _window_mean(x: torch.Tensor, weight: torch.Tensor, window: int) -> torch.Tensor:
+    """x (C, H, W), weight (H, W) 0/1 -> (C, H, W): the mean of x over the weighted pixels
+    within a `window`-pixel square around each pixel (0 where there are none)."""
+    pool = dict(kernel_size=window, stride=1, padding=window // 2)
+    total = torch.nn.functional.avg_pool2d((x * weight)[None], **pool)[0]
+    count = torch.nn.functional.avg_pool2d(weight[None, None], **pool)[0]
+    return total / count.clamp_min(1e-8)
