@@ -10,7 +10,7 @@ current window of frames are kept, so memory does not grow with the video's leng
 """
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -31,13 +31,15 @@ def inference_gap(num_frames: int, clip: ClipConfig) -> int:
     return gap
 
 
-def clip_for_frame(f: int, num_frames: int, clip: ClipConfig, gap: int) -> Tuple[np.ndarray, np.ndarray, int]:
-    """-> (frame indices (T,), visible flags (T,), position of f in the clip)."""
+def clip_for_frame(f: int, num_frames: int, clip: ClipConfig, gap: int,
+                   place: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray, int]:
+    """-> (frame indices (T,), visible flags (T,), position of f in the clip). place: f's
+    position when the video's ends allow it (default the middle, T // 2)."""
     T = clip.length
     last_start = num_frames - 1 - (T - 1) * gap
     k_lo = max(0, -(-(f - last_start) // gap))
     k_hi = min(T - 1, f // gap)
-    k = min(max(T // 2, k_lo), k_hi)
+    k = min(max(T // 2 if place is None else place, k_lo), k_hi)
     frames = f + (np.arange(T) - k) * gap
     # Show the T - hidden frames nearest to f (ties: earlier first); hide the rest, f included.
     by_distance = sorted((i for i in range(T) if i != k), key=lambda i: (abs(i - k), i))

@@ -23,14 +23,19 @@ FAST = dict(steps=3, batch_size=2, size=(32, 48), progress=False)
 
 
 @pytest.mark.parametrize("N", [13, 14, 16, 40])
-def test_every_frame_gets_a_clip_that_hides_it(N):
+@pytest.mark.parametrize("place", [None, 1, 3])
+def test_every_frame_gets_a_clip_that_hides_it(N, place):
     clip = ClipConfig()
     gap = inference_gap(N, clip)
     for f in range(N):
-        frames, visible, k = clip_for_frame(f, N, clip, gap)
+        frames, visible, k = clip_for_frame(f, N, clip, gap, place)
         assert frames[k] == f and not visible[k]
         assert frames.min() >= 0 and frames.max() < N
         assert np.all(np.diff(frames) == gap) and visible.sum() == clip.length - clip.hidden
+        # away from the video's ends f sits where it is asked to (the middle by default)
+        want = clip.length // 2 if place is None else place
+        if f - want * gap >= 0 and f + (clip.length - 1 - want) * gap <= N - 1:
+            assert k == want
 
 
 def test_cached_inference_equals_the_forward_pass():
