@@ -193,6 +193,10 @@ class DecomposeConfig:
     # matted from the mask's outline colour over what is behind, the object's own effect (a
     # shadow at the feet) included (omnigame.io.edge_matte).
     edge_matte: bool = True
+    # Each layer's alpha beyond 2 px of every mask blurred by a gaussian of half a pixel, its
+    # colour solved again for the same composite: the fits set alpha pixel by pixel, so frame
+    # noise reaches it one pixel at a time (omnigame.io.alpha_denoise).
+    denoise_alpha: bool = True
     detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False

@@ -32,6 +32,7 @@ from ..model.rgba_decoder import ALPHA_FLOOR
 from .alpha_fit import STILL_LEVEL, fit_effect_alpha
 from .background_motion import LEVEL, background_noise, drop_background_motion
 from .edge_matte import matte_edges
+from .alpha_denoise import denoise_effect_alpha
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
 from .steady_effects import steady_effects
@@ -144,7 +145,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
                  grow_shadow: bool = False, edge_matte: bool = False,
                  hand_over: bool = False, drop_motion: bool = False,
-                 steady: bool = False, steady_owner: bool = False) -> Layers:
+                 steady: bool = False, steady_owner: bool = False,
+                 denoise_alpha: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -159,7 +161,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     each object's rim outside its mask matted (matte_edges); steady: where the background
     moves, alpha no frame `gap` before or after holds at the same place relative to the layer
     capped (steady_effects); steady_owner: alpha a layer holds in one frame only, at a place
-    another layer holds in the frames around, handed to that layer (steady_owner). Detail
+    another layer holds in the frames around, handed to that layer (steady_owner);
+    denoise_alpha: alpha beyond each mask's rim lightly blurred, the composite kept
+    (denoise_effect_alpha). Detail
     transfer comes last, on the layers as they will be written. Works `chunk` frames at a time straight into the uint8
     result, so no float copy of the whole video at full resolution is ever held.
     """
@@ -215,6 +219,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
         owned = steady_owner_alpha(layers.rgba[..., 3], video.masks,
                                    tol=int(np.ceil(model_pixel)))
         _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, owned[:, cut]))
+    if denoise_alpha:  # on the layers as the steps above leave them, before the residual
+        _rework(layers, chunk, lambda rgba, cut: denoise_effect_alpha(
+            rgba, chw(bg, cut), torch.from_numpy(video.order[cut]), video.masks[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(
             rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
