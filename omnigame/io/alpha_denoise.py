@@ -12,11 +12,12 @@ is solved again so that the layer over what is behind it gives the same composit
     c' = B + a (c - B) / a'    (clamped to [0, 1]).
 
 Measured on the kept outputs of the default runs (`rescore.py`, session 28), against the
-true layers beyond 2 px of the masks: alpha's mean absolute error 0.0270 -> 0.0262 on the
-development benchmark, its bias unchanged (+0.022); association 0.838 -> 0.845 there,
-0.805 -> 0.822 on the synthetic split, 0.777 -> 0.784 on the live set (six runs); effect
-IoU unchanged. Blurring more (0.8 px) or the rim as well (1 px kept) scores association
-as high but holds the layers further from the truth; smoothing the rim along the outline
+true layers beyond 2 px of the masks (`experiments/dev_benchmark/alpha_scatter.py`): alpha's
+mean absolute error 0.0580 -> 0.0564 on the development benchmark, its bias unchanged
+(+0.045); association 0.838 -> 0.845 there, 0.805 -> 0.822 on the synthetic split, 0.777 ->
+0.784 on the live set (six runs); effect IoU unchanged. Blurring more (0.7, 0.8 px) scores
+lower on both; blurring the rim as well (1 px kept) raises association only by spreading
+alpha (its error and bias rise); smoothing the rim along the outline
 (3 or 5 px) loses association (0.826 / 0.823), and a filter over time along each layer's
 motion (mean or median of frames t-1, t, t+1) gains less than the blur alone.
 """
@@ -60,7 +61,7 @@ def denoise_effect_alpha(rgba: torch.Tensor, background: torch.Tensor, order: to
         away = torch.from_numpy(~near).to(rgba.device)[None]  # (1, H, W)
         alpha, colour = rgba[:, t, 3:], rgba[:, t, :3]  # (L, 1, H, W), (L, 3, H, W)
         smooth = torch.where(away, gaussian_blur(alpha[:, 0], sigma)[:, None], alpha)
-        # a' >= 0.62 a (the kernel's centre), so the division is safe where a > 0
+        # a' is at least the kernel's centre weight times a, so the division is safe where a > 0
         solved = behind + alpha * (colour - behind) / smooth.clamp_min(1e-6)
         out[:, t, :3] = torch.where(smooth > 0, solved.clamp(0, 1), colour)
         out[:, t, 3:] = smooth

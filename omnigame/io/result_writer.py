@@ -29,10 +29,10 @@ import torch.nn.functional as F
 
 from ..data.prepare import resize_masks
 from ..model.rgba_decoder import ALPHA_FLOOR
+from .alpha_denoise import denoise_effect_alpha
 from .alpha_fit import STILL_LEVEL, fit_effect_alpha
 from .background_motion import LEVEL, background_noise, drop_background_motion
 from .edge_matte import matte_edges
-from .alpha_denoise import denoise_effect_alpha
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
 from .steady_effects import steady_effects
