@@ -167,3 +167,26 @@ def test_sweep_scores_each_setting_and_tables_them_a_failing_one_aside(scene_dir
     scored = json.loads((tmp_path / "runs" / "one" / "results.json").read_text())
     assert scored["meta"]["options"]["seed"] == 3  # the setting's options reached score.py
     assert f"| {scored['means']['dev']['iou']:.3f} |" in rows["one"]
+
+
+def test_sweep_scores_each_setting_on_the_live_scenes_too():
+    from sweep import with_live
+    settings = {"a": ["steps=400", "--synthetic=4"], "b": []}
+    assert with_live(settings, None) == settings
+    both = with_live(settings, "built/live")
+    assert list(both) == ["a", "a_live", "b", "b_live"]
+    assert both["a"] == ["steps=400", "--synthetic=4"]
+    # the same options on the live scenes; the synthetic scenes are scored once
+    assert both["a_live"] == ["steps=400", "--scenes=built/live"]
+
+
+def test_seed_average_means_alpha_and_keeps_a_lone_layer_colour():
+    import torch
+    from seed_average import average
+    one, two = torch.zeros(1, 2, 4, 3, 3), torch.zeros(1, 2, 4, 3, 3)
+    one[:, :, :3], one[:, :, 3] = 0.8, 0.5  # a bright layer at alpha 0.5 in the first run only
+    two[:, :, :3] = 0.1  # colour under alpha 0 in the second: must not grey the mean
+    mean = average([{"rgba_small": one, "fit_alpha": True}, {"rgba_small": two}])
+    assert mean["fit_alpha"] is True  # the first run's switches come along
+    assert torch.allclose(mean["rgba_small"][:, :, 3], torch.full((1, 2, 3, 3), 0.25))
+    assert torch.allclose(mean["rgba_small"][:, :, :3], torch.full((1, 2, 3, 3, 3), 0.8))

@@ -12,6 +12,9 @@ process, `--parallel` at a time, each with OMP_NUM_THREADS=--threads: on a 16-co
 eight shards score the twelve dev scenes in about 40 s. A process that fails is reported and the
 rest go on; a re-run skips what is scored. RUNS/sweep.md gets one row per setting: means over
 the dev scenes, the synthetic ones if scored, and each dev scene's association.
+--live DIR also scores every setting on the scenes built in DIR (the live set, objects over
+moving footage: `build.py --set live`), as NAME_live: still plates and moving ones pull some
+settings apart (more steps: more association on the first, sea in the layers on the second).
 """
 from __future__ import annotations
 
@@ -72,6 +75,18 @@ def table(out: Path, names: list) -> str:
     return "\n".join(lines) + "\n"
 
 
+def with_live(settings: dict, live) -> dict:
+    """Each setting, then (if `live` names a folder of built scenes) the same on those scenes,
+    without the synthetic ones (scored once, with the dev scenes)."""
+    if live is None:
+        return settings
+    out = {}
+    for name, args in settings.items():
+        out[name] = args
+        out[f"{name}_live"] = [a for a in args if not a.startswith("--synthetic")] + [f"--scenes={live}"]
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("settings", help="JSON file: {name: [score.py arguments]}")
@@ -80,8 +95,9 @@ def main() -> None:
     p.add_argument("--parallel", type=int, default=8, help="processes at a time")
     p.add_argument("--threads", type=int, default=2, help="OMP_NUM_THREADS per process")
     p.add_argument("--common", default="", help="score.py arguments for every setting")
+    p.add_argument("--live", default=None, help="also score each setting on these scenes, as NAME_live")
     args = p.parse_args()
-    settings = json.loads(Path(args.settings).read_text())
+    settings = with_live(json.loads(Path(args.settings).read_text()), args.live)
     out = Path(args.out)
     jobs = [(out / name, args.common.split() + a, f"{i}/{args.shards}")
             for name, a in settings.items()
