@@ -197,6 +197,10 @@ class DecomposeConfig:
     # colour solved again for the same composite: the fits set alpha pixel by pixel, so frame
     # noise reaches it one pixel at a time (omnigame.io.alpha_denoise).
     denoise_alpha: bool = True
+    # Small patches of a layer away from its object (under 2% of its area), where the
+    # background moves, dropped: glints and flecks of a sea the plate cannot explain
+    # (omnigame.io.specks).
+    drop_specks: bool = True
     detail_transfer: bool = True
     preview: bool = True
     overwrite: bool = False

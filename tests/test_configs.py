@@ -124,6 +124,11 @@ def test_decompose_denoises_alpha_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", ["preset=reference"]).denoise_alpha is False
 
 
+def test_decompose_drops_specks_by_default_and_not_in_the_reference_preset():
+    assert _compose("decompose", []).drop_specks is True
+    assert _compose("decompose", ["preset=reference"]).drop_specks is False
+
+
 def test_decompose_hands_detached_effects_over_by_default_and_not_in_the_reference_preset():
     assert _compose("decompose", []).hand_over is True
     assert _compose("decompose", ["preset=reference"]).hand_over is False

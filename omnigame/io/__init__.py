@@ -11,7 +11,8 @@ steady_effects (where the background moves, alpha the neighbouring frames do not
 relative to the layer, capped: an effect moves with its object), steady_owner (alpha a layer
 holds in one frame only, given to the layer that holds the place in the frames around),
 edge_matte (each object's soft rim outside its binary mask), alpha_denoise (alpha beyond
-the rims lightly blurred, the composite kept: the fits' per-pixel scatter),
+the rims lightly blurred, the composite kept: the fits' per-pixel scatter), specks (small
+patches away from their object, where the background moves, dropped),
 homographies (Omnimatte's homographies.txt: a camera path), files (the one atomic writer, overwrite
 guard, PNG frame-folder and mp4 writer that every output goes through), sheets (contact
 sheets: rows of frames and layers in one PNG).

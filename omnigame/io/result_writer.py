@@ -35,6 +35,7 @@ from .background_motion import LEVEL, background_noise, drop_background_motion
 from .edge_matte import matte_edges
 from .hand_over import hand_over_detached
 from .shadow_grow import grow_shadows, still_noise
+from .specks import drop_specks as drop_specks_alpha
 from .steady_effects import steady_effects
 from .steady_owner import steady_owner as steady_owner_alpha
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
@@ -146,7 +147,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  grow_shadow: bool = False, edge_matte: bool = False,
                  hand_over: bool = False, drop_motion: bool = False,
                  steady: bool = False, steady_owner: bool = False,
-                 denoise_alpha: bool = False) -> Layers:
+                 denoise_alpha: bool = False, drop_specks: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
     to_frames: how model-size images reach the frames (resample_layers); default bilinear
@@ -163,7 +164,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     capped (steady_effects); steady_owner: alpha a layer holds in one frame only, at a place
     another layer holds in the frames around, handed to that layer (steady_owner);
     denoise_alpha: alpha beyond each mask's rim lightly blurred, the composite kept
-    (denoise_effect_alpha). Detail
+    (denoise_effect_alpha); drop_specks: small patches away from their object, where the
+    background moves, dropped (specks.drop_specks). Detail
     transfer comes last, on the layers as they will be written. Works `chunk` frames at a time straight into the uint8
     result, so no float copy of the whole video at full resolution is ever held.
     """
@@ -181,7 +183,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     # where the background is usually still, over the whole video (grow_shadows' guard,
     # fit_effect_alpha's reach)
     still = (still_noise(video.frames, bg, video.masks)
-             if grow_shadow or fit_alpha or steady else None)
+             if grow_shadow or fit_alpha or steady or drop_specks else None)
     chw = lambda a, cut: torch.from_numpy(np.ascontiguousarray(a[cut])).permute(0, 3, 1, 2).float() / 255
     for s in range(0, N, chunk):
         part = range(s, min(N, s + chunk))
@@ -222,6 +224,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     if denoise_alpha:  # on the layers as the steps above leave them, before the residual
         _rework(layers, chunk, lambda rgba, cut: denoise_effect_alpha(
             rgba, chw(bg, cut), torch.from_numpy(video.order[cut]), video.masks[:, cut]))
+    if drop_specks:  # on every frame's layers as the steps above leave them
+        kept = drop_specks_alpha(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL)
+        _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, kept[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(
             rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
