@@ -67,8 +67,8 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
         DecomposeConfig (init, fit_alpha, grow_shadow, hand_over, drop_motion, steady,
-        steady_owner, edge_matte, denoise_alpha, drop_specks, detail_transfer, preview, overwrite, device, batch_frames)
-        or dotted keys; or pass a whole `config`.
+        steady_owner, edge_matte, denoise_alpha, drop_specks, detail_transfer, preview,
+        overwrite, device, batch_frames) or dotted keys; or pass a whole `config`.
     """
     cfg = make_config(config, **options)
     out = Path(out_dir) if out_dir is not None else None
