@@ -104,43 +104,12 @@ def test_presets_hold_only_what_differs_from_the_dataclass_defaults():
             assert same == [], f"{path.name} restates defaults: {same}"
 
 
-def test_decompose_grows_shadows_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).grow_shadow is True
-    assert _compose("decompose", ["preset=reference"]).grow_shadow is False
+# omnigame's own decoding steps and plate: on by default, off in preset=reference
+OWN_ADDITIONS = ["grow_shadow", "input.shadow_free_background", "edge_matte", "denoise_alpha",
+                 "drop_specks", "hand_over", "drop_motion", "steady", "steady_owner"]
 
 
-def test_decompose_lifts_shadows_from_the_plate_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).input.shadow_free_background is True
-    assert _compose("decompose", ["preset=reference"]).input.shadow_free_background is False
-
-
-def test_decompose_mattes_edges_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).edge_matte is True
-    assert _compose("decompose", ["preset=reference"]).edge_matte is False
-
-
-def test_decompose_denoises_alpha_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).denoise_alpha is True
-    assert _compose("decompose", ["preset=reference"]).denoise_alpha is False
-
-
-def test_decompose_drops_specks_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).drop_specks is True
-    assert _compose("decompose", ["preset=reference"]).drop_specks is False
-
-
-def test_decompose_hands_detached_effects_over_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).hand_over is True
-    assert _compose("decompose", ["preset=reference"]).hand_over is False
-
-
-def test_decompose_drops_background_motion_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).drop_motion is True
-    assert _compose("decompose", ["preset=reference"]).drop_motion is False
-
-
-def test_decompose_keeps_effects_steady_by_default_and_not_in_the_reference_preset():
-    assert _compose("decompose", []).steady is True
-    assert _compose("decompose", ["preset=reference"]).steady is False
-    assert _compose("decompose", []).steady_owner is True
-    assert _compose("decompose", ["preset=reference"]).steady_owner is False
+@pytest.mark.parametrize("key", OWN_ADDITIONS)
+def test_decompose_has_our_additions_on_by_default_and_off_in_the_reference_preset(key):
+    assert OmegaConf.select(_compose("decompose", []), key) is True
+    assert OmegaConf.select(_compose("decompose", ["preset=reference"]), key) is False

@@ -58,5 +58,7 @@ def _specks(alpha: np.ndarray, masks: np.ndarray, k: int, moving: np.ndarray,
                  & (ndimage.mean(moving.astype(np.float64), patches, index) > 0.5))
     speck[np.unique(patches[ndimage.binary_dilation(masks[k])])] = False  # touches its object
     specks = speck[patches]
+    if not specks.any():
+        return specks
     near_masks = ndimage.binary_dilation(masks.any(0))
     return specks | (ndimage.binary_dilation(specks) & (patches == 0) & ~near_masks)
