@@ -140,6 +140,41 @@ def test_where_the_background_is_still_the_fit_does_not_fade_within_reach():
     assert 0 < row[6] < 0.5 and row[6] > row[7] > 0 and row[8] == 0  # fading over the sea
 
 
+def test_two_overlapping_shadows_share_the_darkening():
+    """Where two layers' shadows overlap the frame shows only their combined darkening; the
+    layer in front must not take all that the blurred layers lack there."""
+    g = torch.Generator().manual_seed(0)
+    bg = 0.4 + 0.5 * torch.rand(1, 3, H, W, generator=g)
+    true = torch.zeros(2, 1, H, W)
+    true[0, :, 12:16, 4:28] = 0.4  # the back layer's shadow
+    true[1, :, 12:16, 20:44] = 0.4  # the front layer's, over it on columns 20-27
+    frame = (1 - true[1]) * ((1 - true[0]) * bg)
+    rgba = torch.zeros(2, 1, 4, H, W)  # black shadows, blurred as a 4x smaller model gives
+    for k in (0, 1):
+        small = F.avg_pool2d(true[k][None], 4)
+        rgba[k, 0, 3:] = F.interpolate(small, size=(H, W), mode="bilinear", align_corners=False)[0]
+    masks = np.zeros((2, 1, H, W), bool)
+    masks[0, 0, 4:16, 0:3], masks[1, 0, 4:16, 45:48] = True, True
+    out = _fit(rgba, frame, bg, masks)[:, 0, 3, 12:16, 21:27]
+    assert rgba[:, 0, 3, 12:16, 21:27].mean() < 0.3  # both blurred below the truth
+    assert (out - 0.4).abs().max() < 0.05  # both near their truth (in front alone: 0.49)
+
+
+def test_a_faint_layer_takes_a_small_share_where_a_strong_one_holds_the_effect():
+    """Shares follow alpha: a layer that holds a shadow at 0.4 takes nearly all of the step
+    there, one with a faint 0.06 (the edge of its own blurred effect) a seventh of it."""
+    bg = torch.full((1, 3, H, W), 0.8)
+    rgba = torch.zeros(2, 1, 4, H, W)  # black layers
+    rgba[0, 0, 3, 10:20, 10:30] = 0.4
+    rgba[1, 0, 3, 10:20, 10:30] = 0.06
+    frame = bg * (1 - 0.55)  # darker than both give (0.436): each must rise
+    masks = np.zeros((2, 1, H, W), bool)
+    out = _fit(rgba, frame, bg, masks)[:, 0, 3, 15, 20]
+    rise = out - rgba[:, 0, 3, 15, 20]
+    assert rise[0] > 0 and rise[1] > 0
+    assert rise[0] / rise[1] == pytest.approx(0.4 * 0.94 / (0.06 * 0.6), rel=0.05)
+
+
 def test_fit_leaves_another_objects_edge_and_detail_alone():
     """Object B's mask is drawn a pixel short: its edge differs from the plate just outside the
     mask; and B's layer has a blurred colour. Layer A, in front, has a faint haze there; the fit
