@@ -87,38 +87,40 @@ def fit_effect_alpha(rgba: torch.Tensor, frames: torch.Tensor, background: torch
     for t in range(n):
         behind, recon = _behind_each(out[:, t], background[t], order[t])
         direction, weight = rgba.new_zeros(L, 3, H, W), rgba.new_zeros(L, 1, H, W)
+        length2 = rgba.new_zeros(L, 1, H, W)
         shows = rgba.new_ones(1, H, W)  # how much of a layer the layers in front let through
         for obj in order[t].flip(0).tolist():  # front to back
             alpha = out[obj, t, 3:]
             direction[obj] = (out[obj, t, :3] - behind[obj]) * shows  # d composite / d alpha
-            length2 = (direction[obj] ** 2).sum(0, keepdim=True)
+            length2[obj] = (direction[obj] ** 2).sum(0, keepdim=True)
             closeness = _closeness(alpha, seed_alpha, reach)
             if calm is not None:  # the fade is for a moving background
                 closeness = torch.where(calm, (closeness > 0).to(alpha.dtype), closeness)
             edge = ((near[:, t].sum(0) - near[obj, t]) > 0)[None] & (alpha <= haze)
             weight[obj] = closeness * (~own[obj, t][None] & ~edge
-                                       & (length2 > min_contrast ** 2))
+                                       & (length2[obj] > min_contrast ** 2))
             shows = shows * (1 - alpha)
         alpha = out[:, t, 3:]
-        step = _shared_step(frames[t] - recon, direction, weight, alpha, seed_alpha)
+        step = _shared_step(frames[t] - recon, direction, length2, weight, alpha, seed_alpha)
         out[:, t, 3:] = (alpha + step).clamp(0, 1)
     return out
 
 
-def _shared_step(residual: torch.Tensor, direction: torch.Tensor, weight: torch.Tensor,
-                 alpha: torch.Tensor, floor: float) -> torch.Tensor:
-    """residual (3, H, W); direction (L, 3, H, W) d composite / d alpha; weight, alpha
-    (L, 1, H, W) -> (L, 1, H, W) alpha steps. A layer alone at a pixel takes weight x the
-    Gauss-Newton step (residual . direction) / |direction|^2. Where several may move, each
-    takes a share in proportion to weight x alpha (at least `floor`), so that together they
-    make that step (module docstring). A layer that cannot move the way the residual asks
-    (alpha 0 asked to fall, 1 to rise) takes no share."""
+def _shared_step(residual: torch.Tensor, direction: torch.Tensor, length2: torch.Tensor,
+                 weight: torch.Tensor, alpha: torch.Tensor, floor: float) -> torch.Tensor:
+    """residual (3, H, W); direction (L, 3, H, W) d composite / d alpha; length2 (its
+    squared length), weight, alpha (L, 1, H, W) -> (L, 1, H, W) alpha steps. A layer alone at
+    a pixel takes weight x the Gauss-Newton step (residual . direction) / length2. Where
+    several may move, each takes a share in proportion to weight x alpha (at least `floor`),
+    and together they make one Gauss-Newton step of the composite scaled by the largest
+    weight (module docstring). A layer that cannot move the way the residual asks (alpha 0
+    asked to fall, 1 to rise) takes no share."""
     along = (residual[None] * direction).sum(1, keepdim=True)
     stuck = (alpha <= 0) & (along < 0) | (alpha >= 1) & (along > 0)
     weight = torch.where(stuck, 0, weight)
     share = weight * alpha.clamp_min(floor)
-    reach = (share * (direction ** 2).sum(1, keepdim=True)).sum(0, keepdim=True)
-    return weight.amax(0, keepdim=True) * share * along / reach.clamp_min(1e-8)
+    moved = (share * length2).sum(0, keepdim=True)  # the composite's change per unit share
+    return weight.amax(0, keepdim=True) * share * along / moved.clamp_min(1e-8)
 
 
 def _behind_each(rgba: torch.Tensor, background: torch.Tensor, order: torch.Tensor):
