@@ -55,6 +55,40 @@ def test_the_objects_rim_is_left_to_the_edge_matte():
     assert out[0, 0, 3, 20:24, 4:12].max() == 0
 
 
+
+def _haze_around(core_alpha: float, core_colour: float):
+    """The layer of `_one_frame` with a large faint haze (alpha 0.1, change 0.02) over rows
+    18-31, cols 0-19, and a small core in it (rows 24-25, cols 6-13)."""
+    rgba, plate, masks, noise = _one_frame(torch.float32, sea=0.03)
+    rgba[0, 0, 3, 18:32, 0:20] = 0.1
+    rgba[0, 0, :3, 18:32, 0:20] = 0.3
+    rgba[0, 0, 3, 24:26, 6:14] = core_alpha
+    rgba[0, 0, :3, 24:26, 6:14] = core_colour
+    return rgba, plate, masks, noise
+
+
+def test_a_strong_core_in_a_weak_haze_is_kept_and_the_haze_dropped():
+    """A shadow inside the faint haze the network leaves around it over moving water: the
+    patch as a whole is as weak as the sea, its core (change 0.35) is not."""
+    rgba, plate, masks, noise = _haze_around(0.7, 0.0)
+    out = drop_background_motion(rgba, plate, torch.zeros(1, 1, dtype=torch.long),
+                                 masks, noise)
+    assert torch.equal(out[0, 0, :, 24:26, 6:14], rgba[0, 0, :, 24:26, 6:14])
+    haze = torch.ones(H, W, dtype=torch.bool)
+    haze[24:26, 6:14] = False
+    haze[:18] = False
+    haze[:, 20:] = False
+    assert out[0, 0, 3][haze].max() == 0
+
+
+def test_an_opaque_core_as_weak_as_the_sea_goes_with_its_haze():
+    """Alpha alone does not make a core an effect: a wave the fit took at 0.6 whose change
+    (0.6 x 0.05 = 0.03) is the sea's own is dropped with the patch around it."""
+    rgba, plate, masks, noise = _haze_around(0.6, 0.45)
+    out = drop_background_motion(rgba, plate, torch.zeros(1, 1, dtype=torch.long),
+                                 masks, noise)
+    assert out[0, 0, 3, 18:32, 0:20].max() == 0
+
 def test_the_noise_leaves_out_where_a_layer_has_an_effect():
     """A shadow that covers the same pixels in most frames is not the background moving."""
     N = 8
