@@ -158,7 +158,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     where the background is usually still), given to the layer it touches (grow_shadows);
     hand_over: an effect patch that does not touch its own object but touches one other,
     given to that object (hand_over_detached); drop_motion: a patch of layer whose change is
-    within twice the background's own there removed (drop_background_motion); edge_matte:
+    within twice the background's own there removed, but for its parts above alpha 0.5 that
+    are stronger (drop_background_motion); edge_matte:
     each object's rim outside its mask matted (matte_edges); steady: where the background
     moves, alpha no frame `gap` before or after holds at the same place relative to the layer
     capped (steady_effects); steady_owner: alpha a layer holds in one frame only, at a place
