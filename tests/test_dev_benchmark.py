@@ -127,6 +127,7 @@ def test_rescore_rebuilds_the_layers_score_made_from_the_kept_model_output(scene
     assert (plain.rgba[..., 3] != layers.rgba[..., 3]).mean() > 0.01
 
 
+@pytest.mark.slow  # experiment tooling, a few seconds: kept out of the fast suite's budget
 def test_ablate_scores_each_object_from_the_kept_output_and_switches_reach_it(scene_dir,
                                                                              tmp_path):
     import torch
@@ -148,6 +149,7 @@ def test_ablate_scores_each_object_from_the_kept_output_and_switches_reach_it(sc
     assert not np.allclose(default, rows["none (the model's own layers)"])
 
 
+@pytest.mark.slow  # experiment tooling, about 9 s (subprocesses): out of the fast suite
 def test_sweep_scores_each_setting_and_tables_them_a_failing_one_aside(scene_dir, tmp_path):
     import json
     import subprocess

@@ -66,6 +66,7 @@ def _shadow_alpha(steps: int, seed: int = 1, **options) -> float:
     return float(layers.alpha[0][shadow].mean())
 
 
+@pytest.mark.slow  # about 11 s: two 20-step decompositions (the fast suite's 3-minute budget)
 def test_a_short_warm_up_from_the_shipped_model_grows_the_shadow():
     # 20 steps of batch 2, all of them warm-up: measured 0.27 (the default 300 steps: the test
     # below)
