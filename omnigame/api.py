@@ -67,7 +67,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
     out_dir: where to write the result (see omnigame.io.result_writer); None writes nothing.
     options: shortcuts (steps, batch_size, lr, seed, size, keep_aspect, progress), fields of
         DecomposeConfig (init, fit_alpha, grow_shadow, hand_over, drop_motion, steady,
-        steady_owner, edge_matte, denoise_alpha, drop_specks, detail_transfer, preview,
+        steady_owner, track_owner, edge_matte, denoise_alpha, drop_specks, detail_transfer, preview,
         overwrite, device, batch_frames) or dotted keys; or pass a whole `config`.
     """
     cfg = make_config(config, **options)
@@ -108,6 +108,7 @@ def decompose(video: Union[str, Path, Video], masks: Optional[Sequence] = None,
                           fit_alpha=cfg.fit_alpha, grow_shadow=cfg.grow_shadow,
                           hand_over=cfg.hand_over, drop_motion=cfg.drop_motion,
                           steady=cfg.steady, steady_owner=cfg.steady_owner,
+                          track_owner=cfg.track_owner,
                           edge_matte=cfg.edge_matte, denoise_alpha=cfg.denoise_alpha,
                           drop_specks=cfg.drop_specks)
     if space.camera is not None:

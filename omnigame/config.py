@@ -189,6 +189,10 @@ class DecomposeConfig:
     # around, goes to that layer: two players can take one shadow in a frame, but it stays
     # with its object over time (omnigame.io.steady_owner).
     steady_owner: bool = True
+    # An effect that changes layers mid-clip (one layer's for some frames, another's for the
+    # rest, never both at once) goes whole to the layer that holds most of it: one shadow,
+    # one owner through time (omnigame.io.effect_tracks).
+    track_owner: bool = True
     # Each object's soft rim just outside its binary mask (antialiasing, motion blur, hair),
     # matted from the mask's outline colour over what is behind, the object's own effect (a
     # shadow at the feet) included (omnigame.io.edge_matte).

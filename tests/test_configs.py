@@ -106,7 +106,8 @@ def test_presets_hold_only_what_differs_from_the_dataclass_defaults():
 
 # omnigame's own decoding steps and plate: on by default, off in preset=reference
 OWN_ADDITIONS = ["grow_shadow", "input.shadow_free_background", "edge_matte", "denoise_alpha",
-                 "drop_specks", "hand_over", "drop_motion", "steady", "steady_owner"]
+                 "drop_specks", "hand_over", "drop_motion", "steady", "steady_owner",
+                 "track_owner"]
 
 
 @pytest.mark.parametrize("key", OWN_ADDITIONS)

@@ -5,7 +5,7 @@
 `score.py` keeps, per scene, the model-size layers before any post-processing
 (`layers/raw__*.pt`). This rebuilds each scene's layers from them with
 `omnigame.io.result_writer.build_layers` (key=value options override its switches: sharpen,
-detail, fit_alpha, grow_shadow, hand_over, drop_motion, steady, steady_owner, edge_matte,
+detail, fit_alpha, grow_shadow, hand_over, drop_motion, steady, steady_owner, track_owner, edge_matte,
 denoise_alpha, drop_specks; a run kept before a switch existed has it off unless given), and scores them as
 score.py does: the same results.json / results.md, with RUN's training time per scene.
 Seconds per scene ~ 1-3.
@@ -28,7 +28,7 @@ from omnigame.io.result_writer import build_layers  # noqa: E402
 from score import parse_options, save  # noqa: E402
 
 SWITCHES = ("sharpen", "detail", "fit_alpha", "grow_shadow", "hand_over", "drop_motion",
-            "steady", "steady_owner", "edge_matte", "denoise_alpha", "drop_specks")
+            "steady", "steady_owner", "track_owner", "edge_matte", "denoise_alpha", "drop_specks")
 
 
 def rebuild(raw_path: Path, folder: str, overrides: dict):

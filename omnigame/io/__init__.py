@@ -10,6 +10,7 @@ background_motion (patches of layer no stronger than the background's own motion
 steady_effects (where the background moves, alpha the neighbouring frames do not hold
 relative to the layer, capped: an effect moves with its object), steady_owner (alpha a layer
 holds in one frame only, given to the layer that holds the place in the frames around),
+effect_tracks (an effect that changes layers mid-clip, given whole to the one holding most of it),
 edge_matte (each object's soft rim outside its binary mask), alpha_denoise (alpha beyond
 the rims lightly blurred, the composite kept: the fits' per-pixel scatter), specks (small
 patches away from their object, where the background moves, dropped),

@@ -38,6 +38,7 @@ from .shadow_grow import grow_shadows, still_noise
 from .specks import drop_specks as drop_specks_alpha
 from .steady_effects import steady_effects
 from .steady_owner import steady_owner as steady_owner_alpha
+from .effect_tracks import apply_donors, track_owner as track_owner_donors
 from .files import check_overwrite, move_into_place, write_frames, write_png, write_video
 from .homographies import homographies_text
 from .layers import Layers
@@ -146,7 +147,7 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
                  seen_masks: Optional[torch.Tensor] = None, fit_alpha: bool = False,
                  grow_shadow: bool = False, edge_matte: bool = False,
                  hand_over: bool = False, drop_motion: bool = False,
-                 steady: bool = False, steady_owner: bool = False,
+                 steady: bool = False, steady_owner: bool = False, track_owner: bool = False,
                  denoise_alpha: bool = False, drop_specks: bool = False) -> Layers:
     """Model-size layers (L, N, 4, h, w) -> a Layers result at the video's resolution.
 
@@ -164,6 +165,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     moves, alpha no frame `gap` before or after holds at the same place relative to the layer
     capped (steady_effects); steady_owner: alpha a layer holds in one frame only, at a place
     another layer holds in the frames around, handed to that layer (steady_owner);
+    track_owner: an effect that changes layers mid-clip given whole to the layer that holds
+    most of it (effect_tracks), on the layers as every step before it leaves them;
     denoise_alpha: alpha beyond each mask's rim lightly blurred, the composite kept
     (denoise_effect_alpha); drop_specks: small patches away from their object, where the
     background moves, dropped (specks.drop_specks). Detail
@@ -228,6 +231,9 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     if drop_specks:  # on every frame's layers as the steps above leave them
         kept = drop_specks_alpha(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL)
         _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, kept[:, cut]))
+    if track_owner:  # last of the alpha steps: the effects as they will be written
+        donor = track_owner_donors(layers.rgba[..., 3], video.masks)
+        _rework(layers, chunk, lambda rgba, cut: apply_donors(rgba, donor[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(
             rgba, chw(video.frames, cut), chw(layers.reconstruction, cut),
