@@ -231,8 +231,8 @@ def build_layers(rgba_small: torch.Tensor, video: Video, background: np.ndarray,
     if drop_specks:  # on every frame's layers as the steps above leave them
         kept = drop_specks_alpha(layers.rgba[..., 3], video.masks, still >= STILL_LEVEL)
         _rework(layers, chunk, lambda rgba, cut: _with_alpha(rgba, kept[:, cut]))
-    if track_owner:  # last of the alpha steps: the effects as they will be written
-        donor = track_owner_donors(layers.rgba[..., 3], video.masks)
+    donor = track_owner_donors(layers.rgba[..., 3], video.masks) if track_owner else None
+    if donor is not None and (donor >= 0).any():  # last alpha step; most videos have no swap
         _rework(layers, chunk, lambda rgba, cut: apply_donors(rgba, donor[:, cut]))
     if detail:  # last: the residual goes into the layers as they will be written
         _rework(layers, chunk, lambda rgba, cut: transfer_detail(
