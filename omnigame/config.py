@@ -119,6 +119,13 @@ class TrainConfig:
     # Pretraining on streamed scenes: clips drawn from each generated scene (ClipDataset);
     # more than 1 keeps an accelerator fed when scene generation is the bottleneck.
     clips_per_video: int = 1
+    # "fp32"; "auto": the step's forward pass in bfloat16 (autocast; the weights, optimizer
+    # and losses stay float32) where the device computes bfloat16 natively (a CPU with
+    # AVX512-BF16 or AMX, a CUDA GPU with bf16), else float32; "bf16": always. On a 2-core
+    # AMD EPYC with AVX512-BF16, test-time training in half the time, the dev benchmark's
+    # scores within a seed's spread, but boys-beach lost the jumping boy's shadow for 4
+    # frames: not the default (experiments/dev_benchmark/README.md, "bfloat16").
+    precision: str = "fp32"
     progress: bool = True
 
 

@@ -110,6 +110,12 @@ OWN_ADDITIONS = ["grow_shadow", "input.shadow_free_background", "edge_matte", "d
                  "track_owner"]
 
 
+def test_training_steps_in_float32_unless_bfloat16_is_asked_for():
+    assert _compose("decompose", []).train.precision == "fp32"
+    assert _compose("decompose", ["preset=reference"]).train.precision == "fp32"
+    assert _compose("decompose", ["train.precision=auto"]).train.precision == "auto"
+
+
 @pytest.mark.parametrize("key", OWN_ADDITIONS)
 def test_decompose_has_our_additions_on_by_default_and_off_in_the_reference_preset(key):
     assert OmegaConf.select(_compose("decompose", []), key) is True

@@ -31,6 +31,7 @@ from omnigame.data.prepare import Batch, prepare
 from omnigame.inference import infer_layers
 from omnigame.model.network import OmnigameModel
 from omnigame.training.loop import loss_on_batch
+from omnigame.training.precision import uses_bf16
 from omnigame.io.video import Video
 
 MiB = 2 ** 20
@@ -174,7 +175,7 @@ def train_step(model: OmnigameModel, opt: torch.optim.Optimizer, batch: Batch,
 
 def measure_train(p: dict) -> dict:
     """Median seconds per training step (after a FLOP-counted warm-up step), FLOPs, memory."""
-    device, cfg = p["device"], TrainConfig()
+    device, cfg = p["device"], TrainConfig(precision=p.get("precision", "fp32"))
     model = OmnigameModel(model_config(p["height"], p["width"], p["tiny"])).to(device).train()
     batch = synthetic_batch(p["batch"], p["length"], p["objects"], p["height"], p["width"], device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -189,7 +190,8 @@ def measure_train(p: dict) -> dict:
     return {"seconds": seconds, "seconds_all": times, "gflop": flops / 1e9,
             "gflops": flops / seconds / 1e9, "matmul_gflops": peak,
             "fraction_of_peak": flops / seconds / 1e9 / peak, "base_mib": base, "peak_mib": mem,
-            "parameters": sum(q.numel() for q in model.parameters())}
+            "parameters": sum(q.numel() for q in model.parameters()),
+            "bf16": uses_bf16(cfg.precision, torch.device(device).type)}
 
 
 def measure_inference(p: dict) -> dict:

@@ -125,7 +125,9 @@ def benchmark(device: str, plan: dict, in_process: bool) -> dict:
     torch.set_num_threads(plan["base"]["threads"])
     peak_before = matmul_peak(device, plan["matmul_n"])
     plan_rows = train_plan(plan, device) + inference_plan(plan, device)
-    rows = run_all([dict({"threads": plan["base"]["threads"]}, **r) for r in plan_rows],
+    rows = run_all([dict({"threads": plan["base"]["threads"],
+                          "precision": plan["base"].get("precision", "fp32")}, **r)
+                    for r in plan_rows],
                    in_process)
     peak_after = matmul_peak(device, plan["matmul_n"])
     return {"machine": machine(device), "measurements": rows, "matmul_peak": {
@@ -141,6 +143,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, help="timed training steps per configuration")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per measurement "
                         "(default 1; the sweep also runs the base point with one per core)")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "auto", "bf16"],
+                        help="training steps' train.precision (default fp32, the default's; "
+                        "auto: bfloat16 where the processor computes it natively)")
     parser.add_argument("--render", metavar="RESULTS_JSON", help="only rewrite results.md and "
                         "the figures from an earlier results.json (into --out)")
     parser.add_argument("--in-process", action="store_true", help="measure in this process "
@@ -155,7 +160,7 @@ def main(argv=None) -> None:
         summary.write_markdown(json.loads(Path(args.render).read_text()), Path(args.out))
         return
     plan = dict(QUICK if args.quick else FULL)
-    plan["base"] = dict(plan["base"], threads=args.threads)
+    plan["base"] = dict(plan["base"], threads=args.threads, precision=args.precision)
     if args.steps:
         plan["steps"] = args.steps
     devices = args.device or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

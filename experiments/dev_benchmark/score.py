@@ -35,6 +35,7 @@ from omnigame.io.files import write_text  # noqa: E402
 from omnigame.io.layers import Layers, over_checkerboard  # noqa: E402
 from omnigame.io.readers import read_input  # noqa: E402
 from omnigame.io.sheets import contact_sheet, pick_frames  # noqa: E402
+from omnigame.training.precision import uses_bf16  # noqa: E402
 from tables import markdown  # noqa: E402
 
 SYNTH_DIR = "/work/data/synth-test-64x112"
@@ -232,6 +233,9 @@ def main() -> None:
     options = {"progress": False, **parse_options(args.options)}
     meta = {"options": {} if args.floor_only else options, "floor_only": args.floor_only,
             "true_background": args.true_background}
+    if not args.floor_only:  # what train.precision came to on this machine (auto: its processor)
+        device = torch.device(str(options.get("device", "cpu"))).type
+        meta["bf16_steps"] = uses_bf16(str(options.get("train.precision", "fp32")), device)
     out = Path(args.out)
     (out / "sheets").mkdir(parents=True, exist_ok=True)
     scenes = load(out, meta)

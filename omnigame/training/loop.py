@@ -29,6 +29,7 @@ from ..data.prepare import Batch
 from .losses import mask_weight, total_loss
 from ..model.network import OmnigameModel, hidden_indices
 from .monitor import Monitor, NoMonitor
+from .precision import step_precision, uses_bf16
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
@@ -67,7 +68,9 @@ def loss_on_batch(model: OmnigameModel, batch: Batch, cfg: TrainConfig, lambda_m
     """Forward the batch and return (loss terms, rgba of the hidden frames, hidden indices).
     warm_up: the effect warm-up's gradient (LossConfig.effect_warmup)."""
     hidden = hidden_indices(batch.visible)  # (B, K)
-    rgba = model(batch.frames, batch.masks, batch.visible, hidden)
+    with step_precision(cfg.precision, batch.frames.device.type):
+        rgba = model(batch.frames, batch.masks, batch.visible, hidden)
+    rgba = rgba.float()  # the compositing and losses in float32 whatever the step's precision
     valid = take_frames(batch.valid, hidden, 1) if batch.valid is not None else None
     terms = total_loss(
         rgba, take_frames(batch.frames, hidden, 1), take_frames(batch.background, hidden, 1),
@@ -92,6 +95,8 @@ def train(model: OmnigameModel, data: ClipDataset, cfg: TrainConfig, run_dir,
     identity = dd.from_main({**run_identity(model, data, cfg, stage),
                              "processes": dd.world_size()})
     model.to(device)
+    if uses_bf16(cfg.precision, torch.device(device).type):  # a wrong value fails here, at once
+        log.info("training steps in bfloat16 autocast (train.precision=%s)", cfg.precision)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start, seconds = 0, 0.0
     if resume:
