@@ -6,6 +6,7 @@ from omnigame.data.clips import ClipDataset
 from omnigame.config import ClipConfig, TrainConfig
 from omnigame.data.prepare import prepare
 from omnigame.model.network import OmnigameModel
+from omnigame.model.rgba_decoder import RGBADecoder
 from omnigame.training import loop
 from omnigame.training.precision import native_bf16, step_precision, uses_bf16
 
@@ -55,3 +56,12 @@ def _data():
 def _cfg(**options):
     return TrainConfig(steps=3, batch_size=2, lr=3e-3, checkpoint_every=10, log_every=1,
                        image_every=10, progress=False, **options)
+
+
+def test_the_decoder_takes_its_logits_in_float32_in_a_bf16_step():
+    decoder, seen = RGBADecoder(8, [8, 8]), []
+    decoder.ups[0].register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    decoder.to_rgba.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    with step_precision("bf16", "cpu"):
+        decoder(torch.rand(1, 8, 2, 2))
+    assert seen == [torch.bfloat16, torch.float32]  # the rest of the pass stays bfloat16

@@ -102,9 +102,14 @@ class RGBADecoder(nn.Module):
         if skip is not None:
             x = torch.cat([x, skip], dim=1)
         x = self.ups[-1](x)
+        # The logits in the weights' dtype even in a bfloat16 step (train.precision; a no-op
+        # without autocast): on boys-beach bfloat16 logits lost a boy's shadow for 4 frames with
+        # each of two seeds, float32 logits for 2 and 0 (experiments/dev_benchmark/README.md)
+        with torch.autocast(x.device.type, enabled=False):
+            logits = self.to_rgba(x.to(self.to_rgba.weight.dtype))
         # Clamp before tanh (reference): alpha stays in (0.0025, 0.9975), never exactly 0 or 1.
         # (tanh(z) + 1) / 2 is computed as sigmoid(2z), the same function: with more than one
         # thread, torch.tanh's first call in a process (MKL's vector library) differed in the
         # last bit in 2 to 4 of every 10-12 processes, and test-time training amplified that into
         # different layers from the same seed; sigmoid gives the same bits every time.
-        return torch.sigmoid(2.0 * self.clamp(self.to_rgba(x)))
+        return torch.sigmoid(2.0 * self.clamp(logits))
