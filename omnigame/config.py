@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+PRECISIONS = ("auto", "bf16", "fp32")  # TrainConfig.precision (training/precision.py)
+
 
 
 @dataclass
@@ -123,10 +125,15 @@ class TrainConfig:
     # and losses stay float32) where the device computes bfloat16 natively (a CPU with
     # AVX512-BF16 or AMX, a CUDA GPU with bf16), else float32; "bf16": always. On a 2-core
     # AMD EPYC with AVX512-BF16, test-time training in half the time, the dev benchmark's
-    # scores within a seed's spread, but boys-beach lost the jumping boy's shadow for 4
+    # scores within a seed's spread, but boys-beach lost the jumping boy's shadow for 2-4
     # frames: not the default (experiments/dev_benchmark/README.md, "bfloat16").
     precision: str = "fp32"
     progress: bool = True
+
+    def __post_init__(self):  # a typo in YAML or on the command line fails at once
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"train.precision={self.precision!r}: choose one of "
+                             f"{', '.join(PRECISIONS)}")
 
 
 def pretrain_defaults() -> TrainConfig:

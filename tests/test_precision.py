@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from omnigame.data.clips import ClipDataset
+from omnigame.api import make_config
 from omnigame.config import ClipConfig, TrainConfig
 from omnigame.data.prepare import prepare
 from omnigame.model.network import OmnigameModel
@@ -13,11 +14,13 @@ from omnigame.training.precision import native_bf16, step_precision, uses_bf16
 from conftest import disc_video, tiny_model_config
 
 
-def test_a_wrong_precision_is_refused_before_any_step(tmp_path):
+def test_a_wrong_precision_is_refused_at_once():
     with pytest.raises(ValueError, match="auto, bf16, fp32"):
-        loop.train(OmnigameModel(tiny_model_config()), _data(), _cfg(precision="bf61"),
-                   tmp_path)
-    assert not (tmp_path / "checkpoint.pt").exists()
+        TrainConfig(precision="bf61")
+    with pytest.raises(ValueError, match="auto, bf16, fp32"):
+        make_config(**{"train.precision": "bf61"})
+    with pytest.raises(ValueError, match="auto, bf16, fp32"):
+        uses_bf16("bf61", "cpu")
 
 
 @pytest.mark.parametrize("precision, expected", [("bf16", torch.bfloat16),

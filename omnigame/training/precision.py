@@ -2,8 +2,8 @@
 
 Autocast runs convolutions, linear layers and attention in bfloat16 and keeps reductions,
 the losses, the weights and the optimizer in float32. On a CPU with native bfloat16
-(AVX512-BF16 or AMX) a test-time training step takes 2/3 of its float32 time (this project's
-2-core machine); on a CPU without it bfloat16 is emulated and slower, so "auto" keeps float32
+(AVX512-BF16 or AMX) a test-time training step takes half to two thirds of its float32 time
+(session 35's 2-core machine); on a CPU without it bfloat16 is emulated and slower, so "auto" keeps float32
 there. Layers are always decoded in float32 (`omnigame.inference`). The default is float32:
 on the dev benchmark bfloat16 steps score within a seed's spread, but on boys-beach they lost
 a shadow that the float32 run keeps (experiments/dev_benchmark/README.md, "bfloat16").
@@ -14,7 +14,8 @@ import contextlib
 
 import torch
 
-CHOICES = ("auto", "bf16", "fp32")
+from ..config import PRECISIONS
+
 
 
 def native_bf16(device_type: str) -> bool:
@@ -29,8 +30,8 @@ def native_bf16(device_type: str) -> bool:
 
 def uses_bf16(precision: str, device_type: str) -> bool:
     """TrainConfig.precision on this device type -> whether the step runs in bfloat16."""
-    if precision not in CHOICES:
-        raise ValueError(f"train.precision={precision!r}: choose one of {', '.join(CHOICES)}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"train.precision={precision!r}: choose one of {', '.join(PRECISIONS)}")
     return precision == "bf16" or (precision == "auto" and native_bf16(device_type))
 
 
